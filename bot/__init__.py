@@ -1,0 +1,1 @@
+"""The assistant's definition and process wiring."""

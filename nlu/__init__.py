@@ -1,0 +1,1 @@
+"""Chinese text understanding: pure helpers and the Rasa components wrapping them."""
