@@ -1,0 +1,1 @@
+"""Rasa graph components for Chinese NLU, registered by module path in config.yml."""
