@@ -1,0 +1,1 @@
+"""Sandbox government back end: traffic management and the 12345 hotline."""

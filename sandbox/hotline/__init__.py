@@ -1,0 +1,1 @@
+"""12345 hotline (/hotline/v1): tickets and satisfaction ratings."""

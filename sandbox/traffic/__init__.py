@@ -1,0 +1,1 @@
+"""Traffic-management platform (/traffic/v1): one module per area."""
