@@ -62,6 +62,7 @@ evaluate: $(ENGINE)/.installed train
 
 bench: install train
 	$(ENGINE)/bin/python -m bench.nlu_bench
+	$(ENGINE)/bin/python -m bench.spacy_compare
 
 clean:
 	rm -rf $(ENGINE) $(APP) models .rasa var results
