@@ -1,0 +1,1 @@
+"""Rasa SDK action server: forms, validation and back-end calls for every task."""
