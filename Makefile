@@ -48,10 +48,11 @@ run: install train
 lint: $(APP)/.installed
 	$(APP)/bin/ruff check .
 	$(APP)/bin/ruff format --check .
-	$(APP)/bin/mypy bot nlu sandbox
+	$(APP)/bin/mypy bot nlu sandbox actions channels
 
-validate: $(ENGINE)/.installed
-	$(RASA) data validate --config config.yml --domain bot/domain --data $(TRAIN_DATA) --fail-on-warnings
+validate: $(ENGINE)/.installed $(APP)/.installed
+	$(ENGINE)/bin/python -m bot.dialogue check
+	$(ENGINE)/bin/python -m bot.validate_data $(RASA) data validate --config config.yml --domain bot/domain --data $(TRAIN_DATA)
 
 test: install train lint validate
 	$(ENGINE)/bin/python -m pytest tests/nlu -q -p no:cacheprovider

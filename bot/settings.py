@@ -33,6 +33,14 @@ class BackendSettings:
     app_key: str = "govbot-sandbox"
     app_secret: str = "sandbox-secret"
     timeout_s: float = 3.0
+    # Reads are retried on timeouts, refused connections and 5xx, within a
+    # total budget; writes never are (the citizen retries with the same key).
+    read_retries: int = 2
+    read_budget_s: float = 6.0
+    # Consecutive outages that open a service's circuit, and how long it stays
+    # open before one trial call.
+    breaker_failures: int = 5
+    breaker_reset_s: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         app_key=env.get("BACKEND_APP_KEY", "govbot-sandbox"),
         app_secret=env.get("BACKEND_APP_SECRET", "sandbox-secret"),
         timeout_s=_float(env, "BACKEND_TIMEOUT_S", 3.0),
+        read_retries=_int(env, "BACKEND_READ_RETRIES", 2),
+        read_budget_s=_float(env, "BACKEND_READ_BUDGET_S", 6.0),
+        breaker_failures=_int(env, "BACKEND_BREAKER_FAILURES", 5),
+        breaker_reset_s=_float(env, "BACKEND_BREAKER_RESET_S", 30.0),
     )
     return Settings(
         ports=ports,
