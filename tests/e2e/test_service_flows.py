@@ -160,3 +160,42 @@ def test_bad_input_gets_a_polite_answer(citizen: Citizen, text: str) -> None:
 def test_faq_topics_answer_from_the_guide(citizen: Citizen) -> None:
     text = citizen.text(citizen.say("护照过期了怎么换"))
     assert "护照" in text and "【所需材料】" in text, text
+
+
+def test_suggestion_is_filed_as_a_suggestion(citizen: Citizen, admin: Admin) -> None:
+    ask = citizen.text(citizen.say("我有个建议"))
+    assert "具体说说" in ask, ask
+    citizen.say("建议福田区香蜜湖街道多设几个共享单车停放点")
+    confirm = citizen.text(citizen.say("手机13812345678"))
+    assert "建议" in confirm and "确认提交" in confirm, confirm
+    assert "工单号" in citizen.text(citizen.say("确认"))
+    mine = [t for t in admin.get("/sandbox/v1/tickets")["tickets"] if t["phone"] == "13812345678"]
+    assert [t["type"] for t in mine] == ["suggestion"]
+
+
+def test_unknown_plate_format_is_explained(citizen: Citizen) -> None:
+    text = citizen.text(citizen.say("查违章 车牌粤BI2345"))
+    assert "车牌" in text and ("不像是有效" in text or "请提供车牌" in text), text
+
+
+def test_double_clicked_confirmation_books_once(citizen: Citizen, admin: Admin) -> None:
+    citizen.say("帮我预约年检 粤B6A7C8 龙华")
+    slots = admin.get("/traffic/v1/inspection-slots?station=insp-longhua")["slots"]
+    day, period = slots[2]["date"], slots[2]["period"]
+    citizen.say(f"{int(day[5:7])}月{int(day[8:10])}日{'上午' if period == 'morning' else '下午'}")
+    first = citizen.text(citizen.say("/affirm"))
+    second = citizen.text(citizen.say("/affirm"))
+    assert "车检预约成功" in first and "车检预约成功" not in second, second
+    booked = admin.get("/sandbox/v1/inspection-bookings?status=booked")["bookings"]
+    assert len([b for b in booked if b["plate"] == "粤B6A7C8"]) == 1
+
+
+@pytest.mark.parametrize("mode", ["garbage", "hang"])
+def test_broken_backend_answers_gets_a_plain_apology(
+    citizen: Citizen, admin: Admin, mode: str
+) -> None:
+    admin.call("PUT", "/sandbox/v1/faults", {"mode": mode, "hang_s": 20})
+    text = citizen.text(citizen.say("查驾照记分 440304198503122318"))
+    assert "暂时无法连接" in text, text
+    admin.call("PUT", "/sandbox/v1/faults", {"mode": "normal"})
+    assert "剩余" in citizen.text(citizen.say("重试"))
