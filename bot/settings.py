@@ -44,11 +44,65 @@ class BackendSettings:
 
 
 @dataclass(frozen=True)
+class TelegramSettings:
+    """Telegram bot (off while ``token`` is unset)."""
+
+    token: str | None = None
+    webhook_secret: str | None = None
+    api_base: str = "https://api.telegram.org"
+    mode: str = "webhook"  # or "polling" (development)
+
+
+@dataclass(frozen=True)
+class WeChatSettings:
+    """WeChat official account (off while ``token`` is unset)."""
+
+    token: str | None = None
+    app_id: str | None = None
+    app_secret: str | None = None
+    encoding_aes_key: str | None = None  # unset = plaintext mode
+    api_base: str = "https://api.weixin.qq.com"
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    """SMS providers: Twilio and the Alibaba Cloud uplink (each off until configured)."""
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None
+    twilio_api_base: str = "https://api.twilio.com"
+    public_base_url: str | None = None  # the URL Twilio signs
+    aliyun_path_secret: str | None = None
+    aliyun_allowed_ips: tuple[str, ...] = ()
+    aliyun_access_key_id: str | None = None
+    aliyun_access_key_secret: str | None = None
+    aliyun_sign_name: str | None = None
+    aliyun_template_code: str | None = None
+    aliyun_api_base: str = "https://dysmsapi.aliyuncs.com"
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    """The gateway's channels; web chat, voice relay and REST need no account."""
+
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    wechat: WeChatSettings = field(default_factory=WeChatSettings)
+    sms: SmsSettings = field(default_factory=SmsSettings)
+    voice_relay_secret: str = "sandbox-voice-secret"
+    rasa_timeout_s: float = 10.0
+    # WeChat waits 5 s for a passive reply; answer "success" before that.
+    wechat_passive_s: float = 4.0
+    rate_limit_per_minute: int = 30
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything configurable, with the embedded (sandbox) defaults."""
 
     ports: Ports = field(default_factory=Ports)
     backend: BackendSettings = field(default_factory=BackendSettings)
+    channels: ChannelSettings = field(default_factory=ChannelSettings)
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055/webhook"
     rasa_api_token: str = "sandbox-rasa-token"
@@ -119,6 +173,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     return Settings(
         ports=ports,
         backend=backend,
+        channels=_channels(env),
         rasa_url=env.get("RASA_URL", f"http://{host}:{ports.rasa}"),
         action_server_url=env.get(
             "ACTION_SERVER_URL", f"http://{host}:{ports.actions}/webhook"
@@ -130,4 +185,59 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         var_dir=Path(env.get("VAR_DIR", str(ROOT / "var"))),
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
         sandbox_enabled=_bool(env, "SANDBOX_ENABLED", True),
+    )
+
+
+def _opt(env: Mapping[str, str], name: str) -> str | None:
+    return env.get(name) or None
+
+
+def _channels(env: Mapping[str, str]) -> ChannelSettings:
+    telegram = TelegramSettings(
+        token=_opt(env, "TELEGRAM_BOT_TOKEN"),
+        webhook_secret=_opt(env, "TELEGRAM_WEBHOOK_SECRET"),
+        api_base=env.get("TELEGRAM_API_BASE") or "https://api.telegram.org",
+        mode=(env.get("TELEGRAM_MODE") or "webhook").lower(),
+    )
+    if telegram.mode not in ("webhook", "polling"):
+        raise SettingsError("TELEGRAM_MODE must be webhook or polling")
+    if telegram.token and telegram.mode == "webhook" and not telegram.webhook_secret:
+        raise SettingsError("TELEGRAM_WEBHOOK_SECRET is required in webhook mode")
+    wechat = WeChatSettings(
+        token=_opt(env, "WECHAT_TOKEN"),
+        app_id=_opt(env, "WECHAT_APP_ID"),
+        app_secret=_opt(env, "WECHAT_APP_SECRET"),
+        encoding_aes_key=_opt(env, "WECHAT_ENCODING_AES_KEY"),
+        api_base=env.get("WECHAT_API_BASE") or "https://api.weixin.qq.com",
+    )
+    if wechat.encoding_aes_key and len(wechat.encoding_aes_key) != 43:
+        raise SettingsError("WECHAT_ENCODING_AES_KEY must be 43 characters")
+    ips = tuple(
+        ip.strip()
+        for ip in env.get("ALIYUN_SMS_ALLOWED_IPS", "").split(",")
+        if ip.strip()
+    )
+    sms = SmsSettings(
+        twilio_account_sid=_opt(env, "TWILIO_ACCOUNT_SID"),
+        twilio_auth_token=_opt(env, "TWILIO_AUTH_TOKEN"),
+        twilio_from=_opt(env, "TWILIO_FROM"),
+        twilio_api_base=env.get("TWILIO_API_BASE") or "https://api.twilio.com",
+        public_base_url=_opt(env, "PUBLIC_BASE_URL"),
+        aliyun_path_secret=_opt(env, "ALIYUN_SMS_PATH_SECRET"),
+        aliyun_allowed_ips=ips,
+        aliyun_access_key_id=_opt(env, "ALIYUN_SMS_ACCESS_KEY_ID"),
+        aliyun_access_key_secret=_opt(env, "ALIYUN_SMS_ACCESS_KEY_SECRET"),
+        aliyun_sign_name=_opt(env, "ALIYUN_SMS_SIGN_NAME"),
+        aliyun_template_code=_opt(env, "ALIYUN_SMS_TEMPLATE_CODE"),
+        aliyun_api_base=env.get("ALIYUN_SMS_API_BASE")
+        or "https://dysmsapi.aliyuncs.com",
+    )
+    return ChannelSettings(
+        telegram=telegram,
+        wechat=wechat,
+        sms=sms,
+        voice_relay_secret=env.get("VOICE_RELAY_SECRET") or "sandbox-voice-secret",
+        rasa_timeout_s=_float(env, "GATEWAY_RASA_TIMEOUT_S", 10.0),
+        wechat_passive_s=_float(env, "WECHAT_PASSIVE_S", 4.0),
+        rate_limit_per_minute=_int(env, "GATEWAY_RATE_LIMIT_PER_MINUTE", 30),
     )
