@@ -18,6 +18,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.linear import LinearModel
+from nlu.normalize import is_meaningless
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         )
         limit = int(self._config["ranking_length"])
         for message, row in zip(messages, probabilities, strict=True):
+            if is_meaningless(message.get(TEXT) or ""):
+                # Only emoji or punctuation: the features say almost nothing and
+                # the intercepts alone would pick the commonest intent.
+                row = np.full_like(row, 1.0 / len(row))
             order = np.argsort(-row)
             ranking = [
                 {"name": self._model.classes[i], "confidence": float(row[i])}
