@@ -57,6 +57,7 @@ validate: $(ENGINE)/.installed $(APP)/.installed
 test: install train lint validate
 	$(ENGINE)/bin/python -m pytest tests/nlu -q -p no:cacheprovider
 	$(APP)/bin/python -m pytest tests --ignore=tests/nlu -q -p no:cacheprovider
+	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --out var/rasa-test
 
 evaluate: $(ENGINE)/.installed train
 	$(ENGINE)/bin/python -m nlu.evaluate

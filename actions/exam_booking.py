@@ -99,6 +99,30 @@ class ValidateExamBookingForm(SlotValidator):
         )
         return {slots.SITE: None}
 
+    async def extract_exam_site(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Slots:
+        """Asked for the site, "南山那个考场" names a district: take its site."""
+        if tracker.get_slot(slots.REQUESTED_SLOT) != slots.SITE:
+            return {}
+        entities = tracker.latest_message.get("entities") or []
+        districts = [
+            e.get("value") for e in entities if e.get("entity") == slots.DISTRICT
+        ]
+        if len(districts) != 1 or any(e.get("entity") == slots.SITE for e in entities):
+            return {}
+        try:
+            offered = await self.backend.traffic.exam_slots(
+                subject=tracker.get_slot(slots.SUBJECT), include_full=True
+            )
+        except BackendUnavailable:
+            return {}
+        sites = {s.site for s in offered if s.site_district == districts[0]}
+        return {slots.SITE: sites.pop()} if len(sites) == 1 else {}
+
     def validate_exam_site(
         self,
         value: Any,

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from yarl import URL
 
 from sandbox.auth import sign_request
-from tests.e2e.stack import Stack, http, start_stack
+from tests.e2e.stack import TOKEN, Stack, http, start_stack
 
 APP_KEY, APP_SECRET = "govbot-sandbox", "sandbox-secret"
 
@@ -51,10 +52,23 @@ class Admin:
 class Citizen:
     """One conversation through Rasa's REST channel."""
 
+    # Every conversation of the test run, for exporting them as stories.
+    started: ClassVar[list[Citizen]] = []
+
     def __init__(self, rasa_url: str) -> None:
+        self.rasa_url = rasa_url
         self.url = f"{rasa_url}/webhooks/rest/webhook"
         self.sender = f"e2e-{uuid.uuid4().hex[:12]}"
         self.turns = 0
+        Citizen.started.append(self)
+
+    def story(self) -> str:
+        """The conversation as Rasa writes it (``GET /conversations/…/story``)."""
+        status, body = http(
+            "GET", f"{self.rasa_url}/conversations/{self.sender}/story?token={TOKEN}"
+        )
+        assert status == 200, body
+        return str(body)
 
     def say(self, text: str) -> list[dict[str, Any]]:
         """Send one message; the bot's messages come back."""
@@ -92,5 +106,16 @@ def admin(stack: Stack) -> Admin:
 
 
 @pytest.fixture
-def citizen(stack: Stack, admin: Admin) -> Citizen:
-    return Citizen(stack.rasa.url)
+def citizen(
+    stack: Stack, admin: Admin, request: pytest.FixtureRequest
+) -> Iterator[Citizen]:
+    Citizen.started.clear()
+    yield Citizen(stack.rasa.url)
+    # GOVBOT_EXPORT_STORIES=dir writes each conversation as a Rasa story, the
+    # raw material of tests/stories (reviewed by hand before it is committed).
+    target = os.environ.get("GOVBOT_EXPORT_STORIES")
+    if target:
+        for n, talker in enumerate(Citizen.started):
+            if talker.turns:
+                name = f"{request.node.name}_{n}.yml".replace("/", "_")
+                (Path(target) / name).write_text(talker.story(), encoding="utf-8")

@@ -203,3 +203,23 @@ def test_backend_down_keeps_slots_and_retry_books_once(
     retried = citizen.text(citizen.say("重试"))
     assert "预约成功！" in retried, retried
     assert len([b for b in bookings(admin, LEARNER) if b["subject"] == "科目二"]) == 1
+
+
+def test_switching_task_mid_form_starts_the_new_one(
+    citizen: Citizen, admin: Admin
+) -> None:
+    citizen.say("预约科目三")
+    switched = citizen.text(citizen.say("等下 先帮我查下粤B12345的违章"))
+    assert "后6位" in switched, switched
+    listing = citizen.text(citizen.say("123456"))
+    assert "2条" in listing, listing
+    assert not [b for b in bookings(admin, LEARNER) if b["subject"] == "科目三"]
+
+
+def test_site_named_by_its_district(citizen: Citizen, admin: Admin) -> None:
+    slot = free_session(admin, "科目二", "宝安考场")
+    period = "上午" if slot["period"] == "morning" else "下午"
+    ask = citizen.text(citizen.say(f"约科目二 C1 {spoken(slot['date'])}{period}"))
+    assert "考场" in ask, ask
+    then = citizen.text(citizen.say("宝安那边的考场吧"))
+    assert "身份证" in then, then

@@ -169,7 +169,11 @@ def test_suggestion_is_filed_as_a_suggestion(citizen: Citizen, admin: Admin) -> 
     confirm = citizen.text(citizen.say("手机13812345678"))
     assert "建议" in confirm and "确认提交" in confirm, confirm
     assert "工单号" in citizen.text(citizen.say("确认"))
-    mine = [t for t in admin.get("/sandbox/v1/tickets")["tickets"] if t["phone"] == "13812345678"]
+    mine = [
+        t
+        for t in admin.get("/sandbox/v1/tickets")["tickets"]
+        if t["phone"] == "13812345678"
+    ]
     assert [t["type"] for t in mine] == ["suggestion"]
 
 
@@ -182,7 +186,9 @@ def test_double_clicked_confirmation_books_once(citizen: Citizen, admin: Admin) 
     citizen.say("帮我预约年检 粤B6A7C8 龙华")
     slots = admin.get("/traffic/v1/inspection-slots?station=insp-longhua")["slots"]
     day, period = slots[2]["date"], slots[2]["period"]
-    citizen.say(f"{int(day[5:7])}月{int(day[8:10])}日{'上午' if period == 'morning' else '下午'}")
+    citizen.say(
+        f"{int(day[5:7])}月{int(day[8:10])}日{'上午' if period == 'morning' else '下午'}"
+    )
     first = citizen.text(citizen.say("/affirm"))
     second = citizen.text(citizen.say("/affirm"))
     assert "车检预约成功" in first and "车检预约成功" not in second, second
