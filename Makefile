@@ -65,6 +65,7 @@ evaluate: $(ENGINE)/.installed train
 bench: install train
 	$(ENGINE)/bin/python -m bench.nlu_bench
 	$(ENGINE)/bin/python -m bench.spacy_compare
+	$(APP)/bin/python -m bench.turn_latency
 
 clean:
 	rm -rf $(ENGINE) $(APP) models .rasa var results
