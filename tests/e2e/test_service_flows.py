@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import Admin, Citizen
-from tests.e2e.stack import http
+from tests.e2e.stack import TOKEN, Stack, http
 
 pytestmark = pytest.mark.e2e
 
@@ -127,9 +127,21 @@ def test_office_hours(citizen: Citizen, admin: Admin) -> None:
     assert "南山车管分所" in text and "17:30" in text, text
 
 
-def test_handoff_pauses_the_bot(citizen: Citizen, stack: object) -> None:
+def test_handoff_pauses_the_bot_until_released(citizen: Citizen, stack: Stack) -> None:
+    citizen.say("查驾照记分")
     assert "人工" in citizen.text(citizen.say("转人工"))
     assert citizen.say("在吗") == []  # staff answer now; the bot stays silent
+    tracker_url = f"{stack.rasa.url}/conversations/{citizen.sender}/tracker"
+    status, tracker = http("GET", f"{tracker_url}?token={TOKEN}")
+    assert status == 200 and tracker["paused"] is True
+    texts = [e.get("text") for e in tracker["events"] if e.get("event") == "user"]
+    assert texts[-2:] == ["转人工", "在吗"]  # the transcript staff will see
+    # Releasing = resume + a listen marker, so the messages staff answered
+    # during the pause are not treated as unanswered by the bot.
+    release = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+    status, _ = http("POST", f"{tracker_url}/events?token={TOKEN}", release)
+    assert status == 200
+    assert "您好" in citizen.text(citizen.say("你好"))
 
 
 def test_unclear_message_gets_choices_before_giving_up(citizen: Citizen) -> None:

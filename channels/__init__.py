@@ -1,0 +1,1 @@
+"""Channel gateway: relays Telegram, WeChat, SMS, voice and web chat to Rasa."""

@@ -1,0 +1,1 @@
+"""SMS: segmentation, Twilio signatures, Alibaba Cloud uplinks, text rendering."""

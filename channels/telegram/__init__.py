@@ -1,0 +1,1 @@
+"""Telegram: rendering bot replies as aiogram calls."""

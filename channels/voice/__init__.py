@@ -1,0 +1,1 @@
+"""Voice / IVR relay: speakable text and keypad choices."""

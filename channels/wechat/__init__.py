@@ -1,0 +1,1 @@
+"""WeChat official account: signatures, message encryption and XML."""
