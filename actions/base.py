@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 import structlog
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -69,6 +69,20 @@ def finish_task(turn: Turn, service: str, target: str) -> list[EventType]:
         *clear_task_slots(),
         SlotSet(slots.RATING_SERVICE, service),
         SlotSet(slots.RATING_TARGET, target),
+    ]
+
+
+def reopen_form(form: str, *names: str) -> list[EventType]:
+    """Forget the rejected values (not the rest) and let the form ask again.
+
+    Used when the back end refuses what the form had accepted, e.g. the last
+    seat went to someone else between the confirmation and the booking.
+    """
+    return [
+        *(SlotSet(name, None) for name in names),
+        SlotSet(slots.CONFIRMED, None),
+        SlotSet(slots.WRITE_KEY, None),
+        FollowupAction(form),
     ]
 
 

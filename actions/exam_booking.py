@@ -7,13 +7,13 @@ from typing import Any
 
 import structlog
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import slots
 from actions.backend.errors import BackendUnavailable, Conflict, InvalidInput, NotFound
-from actions.base import ServiceAction, Turn, clear_task_slots, finish_task
+from actions.base import ServiceAction, Turn, clear_task_slots, finish_task, reopen_form
 from actions.exam_sessions import alternatives, buttons_payload, choice, session_state
 from actions.render import clock, day, iso_day, masked_id, period
 from actions.validation import Slots, SlotValidator
@@ -218,7 +218,9 @@ class ActionBookExam(ServiceAction):
                 date_text=iso_day(turn.slot(slots.DATE)),
                 period_text=period(turn.slot(slots.PERIOD)),
             )
-            return self._reopen(slots.DATE, slots.PERIOD, slots.SITE)
+            return reopen_form(
+                "exam_booking_form", slots.DATE, slots.PERIOD, slots.SITE
+            )
         turn.say(
             "utter_exam_booked",
             booking_code=booking.booking_code,
@@ -268,17 +270,7 @@ class ActionBookExam(ServiceAction):
             subject=subject,
             buttons=buttons_payload(offers),
         )
-        return self._reopen(slots.SITE)
-
-    @staticmethod
-    def _reopen(*names: str) -> list[EventType]:
-        """Forget the rejected choice (not the rest) and ask again."""
-        return [
-            *(SlotSet(name, None) for name in names),
-            SlotSet(slots.CONFIRMED, None),
-            SlotSet(slots.WRITE_KEY, None),
-            FollowupAction("exam_booking_form"),
-        ]
+        return reopen_form("exam_booking_form", slots.SITE)
 
 
 def confirmation_values(tracker: Tracker) -> dict[str, str]:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -19,7 +19,7 @@ from actions.backend.errors import (
     NotFound,
 )
 from actions.backend.payloads import ExamBooking
-from actions.base import ServiceAction, Turn, clear_task_slots, finish_task
+from actions.base import ServiceAction, Turn, clear_task_slots, finish_task, reopen_form
 from actions.exam_sessions import alternatives, buttons_payload
 from actions.render import BOOKING_STATUSES, clock, day, iso_day, masked_id, period
 from actions.validation import SHANGHAI, SlotValidator
@@ -221,7 +221,7 @@ class ActionRescheduleExamBooking(ServiceAction):
                     date_text=iso_day(turn.slot(slots.DATE)),
                     period_text=period(turn.slot(slots.PERIOD)),
                 )
-            return _reopen(slots.DATE, slots.PERIOD)
+            return reopen_form("exam_reschedule_form", slots.DATE, slots.PERIOD)
         turn.say(
             "utter_exam_rescheduled",
             booking_code=booking.booking_code,
@@ -248,16 +248,7 @@ class ActionRescheduleExamBooking(ServiceAction):
             subject=booking.subject,
             buttons=buttons_payload(offers),
         )
-        return _reopen(slots.DATE, slots.PERIOD)
-
-
-def _reopen(*names: str) -> list[EventType]:
-    return [
-        *(SlotSet(name, None) for name in names),
-        SlotSet(slots.CONFIRMED, None),
-        SlotSet(slots.WRITE_KEY, None),
-        FollowupAction("exam_reschedule_form"),
-    ]
+        return reopen_form("exam_reschedule_form", slots.DATE, slots.PERIOD)
 
 
 async def cancel_confirmation(backend: Any, tracker: Tracker) -> dict[str, str]:

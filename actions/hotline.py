@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import slots
 from actions.backend import Backend
 from actions.backend.errors import Forbidden, InvalidInput, NotFound
-from actions.base import ServiceAction, Turn, clear_task_slots, finish_task
+from actions.base import ServiceAction, Turn, clear_task_slots, finish_task, reopen_form
 from actions.render import TICKET_KINDS, TICKET_STATUSES, masked_phone, moment
 from actions.validation import Slots, SlotValidator
 
@@ -94,12 +94,7 @@ class ActionFileTicket(ServiceAction):
             if exc.code != "invalid_district":
                 raise
             turn.say("utter_invalid_district", value=turn.slot(slots.DISTRICT))
-            return [
-                SlotSet(slots.DISTRICT, None),
-                SlotSet(slots.CONFIRMED, None),
-                SlotSet(slots.WRITE_KEY, None),
-                FollowupAction("ticket_form"),
-            ]
+            return reopen_form("ticket_form", slots.DISTRICT)
         turn.say(
             "utter_ticket_filed",
             ticket_id=ticket.ticket_id,

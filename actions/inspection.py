@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -14,7 +14,7 @@ from actions import slots
 from actions.backend import Backend
 from actions.backend.errors import BackendUnavailable, Conflict, InvalidInput, NotFound
 from actions.backend.payloads import InspectionSlot, InspectionStation
-from actions.base import ServiceAction, Turn, clear_task_slots, finish_task
+from actions.base import ServiceAction, Turn, clear_task_slots, finish_task, reopen_form
 from actions.exam_sessions import MAX_CHOICES, choice
 from actions.render import INSPECTION_STATUSES, clock, day, iso_day, period
 from actions.validation import SlotValidator
@@ -192,7 +192,7 @@ class ActionBookInspection(ServiceAction):
         station = await station_for(self.backend, turn.slot(slots.DISTRICT))
         if station is None:
             turn.say("utter_no_station_in_district", district=turn.slot(slots.DISTRICT))
-            return self._reopen(slots.DISTRICT)
+            return reopen_form("inspection_booking_form", slots.DISTRICT)
         try:
             booking = await self.backend.traffic.book_inspection(
                 plate=plate,
@@ -212,7 +212,7 @@ class ActionBookInspection(ServiceAction):
                 date_text=iso_day(turn.slot(slots.DATE)),
                 period_text=period(turn.slot(slots.PERIOD)),
             )
-            return self._reopen(slots.DATE, slots.PERIOD)
+            return reopen_form("inspection_booking_form", slots.DATE, slots.PERIOD)
         except NotFound as exc:
             if exc.code == "unknown_vehicle":
                 turn.say("utter_unknown_vehicle", plate=plate)
@@ -222,7 +222,7 @@ class ActionBookInspection(ServiceAction):
                 date_text=iso_day(turn.slot(slots.DATE)),
                 period_text=period(turn.slot(slots.PERIOD)),
             )
-            return self._reopen(slots.DATE, slots.PERIOD)
+            return reopen_form("inspection_booking_form", slots.DATE, slots.PERIOD)
         turn.say(
             "utter_inspection_booked",
             booking_code=booking.booking_code,
@@ -235,15 +235,6 @@ class ActionBookInspection(ServiceAction):
             address=booking.station_address,
         )
         return finish_task(turn, "inspection", booking.booking_code)
-
-    @staticmethod
-    def _reopen(*names: str) -> list[EventType]:
-        return [
-            *(SlotSet(name, None) for name in names),
-            SlotSet(slots.CONFIRMED, None),
-            SlotSet(slots.WRITE_KEY, None),
-            FollowupAction("inspection_booking_form"),
-        ]
 
 
 async def inspection_confirmation(backend: Backend, tracker: Tracker) -> dict[str, str]:

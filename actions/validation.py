@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -99,6 +100,39 @@ def date_problem(
     return None
 
 
+def _upper(value: Any) -> str:
+    return str(value or "").strip().upper()
+
+
+def _format_check(
+    slot: str, accept: Callable[[Any], str | None], response: str
+) -> Callable[..., Slots]:
+    """A ``validate_<slot>`` method: keep what ``accept`` returns, else explain."""
+
+    def validate(
+        self: FormValidationAction,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Slots:
+        accepted = accept(value)
+        if accepted is None:
+            dispatcher.utter_message(response=response)
+        return {slot: accepted}
+
+    validate.__doc__ = f"Checks ``{slot}``; a rejection says ``{response}``."
+    return validate
+
+
+def _when(check: Callable[[str], bool]) -> Callable[[Any], str | None]:
+    return lambda value: _upper(value) if check(_upper(value)) else None
+
+
+def _one_of(allowed: tuple[str, ...]) -> Callable[[Any], str | None]:
+    return lambda value: _upper(value) if _upper(value) in allowed else None
+
+
 class SlotValidator(FormValidationAction):
     """Validation shared by every form, plus re-confirmation after a correction.
 
@@ -111,6 +145,30 @@ class SlotValidator(FormValidationAction):
     def __init__(self, backend: Backend) -> None:
         """Keeps the back-end client for checks that need it."""
         self.backend = backend
+
+    validate_booking_code = _format_check(
+        slots.BOOKING_CODE, _when(formats.is_booking_code), "utter_invalid_booking_code"
+    )
+    validate_ticket_id = _format_check(
+        slots.TICKET_ID, _when(formats.is_ticket_id), "utter_invalid_ticket_id"
+    )
+    validate_decision_number = _format_check(
+        slots.DECISION,
+        _when(formats.is_decision_number),
+        "utter_invalid_decision_number",
+    )
+    # The extractor maps 科三, 理论考试, 小车, 上午… to these canonical values.
+    validate_exam_subject = _format_check(
+        slots.SUBJECT, _one_of(SUBJECTS), "utter_invalid_subject"
+    )
+    validate_license_class = _format_check(
+        slots.LICENSE_CLASS, _one_of(LICENSE_CLASSES), "utter_invalid_license_class"
+    )
+    validate_time_period = _format_check(
+        slots.PERIOD,
+        lambda value: value if value in PERIODS else None,
+        "utter_invalid_time_period",
+    )
 
     def name(self) -> str:  # pragma: no cover - every subclass names itself
         """Overridden by each form's validator."""
@@ -224,88 +282,6 @@ class SlotValidator(FormValidationAction):
             return {slots.PHONE: digits[-11:]}
         dispatcher.utter_message(response="utter_invalid_phone")
         return {slots.PHONE: None}
-
-    def validate_booking_code(
-        self,
-        value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> Slots:
-        """``KS`` + 8 digits."""
-        text = str(value or "").strip().upper()
-        if formats.is_booking_code(text):
-            return {slots.BOOKING_CODE: text}
-        dispatcher.utter_message(response="utter_invalid_booking_code")
-        return {slots.BOOKING_CODE: None}
-
-    def validate_ticket_id(
-        self,
-        value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> Slots:
-        """``GD`` + 12 digits."""
-        text = str(value or "").strip().upper()
-        if formats.is_ticket_id(text):
-            return {slots.TICKET_ID: text}
-        dispatcher.utter_message(response="utter_invalid_ticket_id")
-        return {slots.TICKET_ID: None}
-
-    def validate_decision_number(
-        self,
-        value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> Slots:
-        """16 digits."""
-        text = str(value or "").strip()
-        if formats.is_decision_number(text):
-            return {slots.DECISION: text}
-        dispatcher.utter_message(response="utter_invalid_decision_number")
-        return {slots.DECISION: None}
-
-    def validate_exam_subject(
-        self,
-        value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> Slots:
-        """科目一 … 科目四 (the extractor already maps 科三, 理论考试…)."""
-        if value in SUBJECTS:
-            return {slots.SUBJECT: value}
-        dispatcher.utter_message(response="utter_invalid_subject")
-        return {slots.SUBJECT: None}
-
-    def validate_license_class(
-        self,
-        value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> Slots:
-        """A licence class of the sandbox (C1, C2, …)."""
-        text = str(value or "").strip().upper()
-        if text in LICENSE_CLASSES:
-            return {slots.LICENSE_CLASS: text}
-        dispatcher.utter_message(response="utter_invalid_license_class")
-        return {slots.LICENSE_CLASS: None}
-
-    def validate_time_period(
-        self,
-        value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> Slots:
-        """Morning or afternoon: the only two sessions there are."""
-        if value in PERIODS:
-            return {slots.PERIOD: value}
-        dispatcher.utter_message(response="utter_invalid_time_period")
-        return {slots.PERIOD: None}
 
     def validate_date(
         self,
