@@ -25,6 +25,10 @@ from actions.labels import FAQ_QUESTIONS, INTENT_LABELS
 log = structlog.get_logger(__name__)
 
 MAX_GUESSES = 3
+# A guess below this is noise; offering it only confuses (e.g. "婚姻登记" for "额额额").
+MIN_GUESS = 0.15
+# Never guessed: a rating needs its score, and handoff is always offered anyway.
+NOT_GUESSED = frozenset({"rate_service", "human_handoff", "nlu_fallback"})
 TWO_STAGE = "action_two_stage_fallback"
 Lookup = Callable[[str], Action | None]
 
@@ -154,6 +158,8 @@ def guess_buttons(parse: dict[str, Any]) -> list[dict[str, str]]:
     buttons: list[dict[str, str]] = []
     for item in parse.get("intent_ranking") or []:
         name = item.get("name")
+        if float(item.get("confidence") or 0) < MIN_GUESS or name in NOT_GUESSED:
+            continue
         if name == "faq":
             key = (
                 (parse.get("response_selector") or {})
@@ -186,6 +192,7 @@ class ActionDefaultAskAffirmation(Action):
     ) -> list[EventType]:
         """Buttons for the top guesses plus "都不是" (Rasa's out_of_scope)."""
         buttons = guess_buttons(_latest(tracker))
+        buttons.append({"title": "转人工服务", "payload": "/human_handoff"})
         buttons.append({"title": "都不是", "payload": "/out_of_scope"})
         dispatcher.utter_message(response="utter_ask_affirmation", buttons=buttons)
         return []
