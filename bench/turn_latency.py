@@ -40,7 +40,7 @@ def _turn(rasa_url: str, sender: str, text: str) -> float:
 
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def measure(rasa_url: str) -> dict[str, list[float]]:
