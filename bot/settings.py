@@ -94,6 +94,9 @@ class ChannelSettings:
     # WeChat waits 5 s for a passive reply; answer "success" before that.
     wechat_passive_s: float = 4.0
     rate_limit_per_minute: int = 30
+    # Keys the HMAC that turns channel user ids into Rasa sender ids; changing
+    # it starts every citizen a new conversation.
+    pseudonym_key: str = "sandbox-gateway-pseudonym-key"
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,14 @@ class Settings:
     rasa_api_token: str = "sandbox-rasa-token"
     redis_url: str | None = None
     redis_prefix: str = "govbot:"
+    # Idle trackers expire from Redis after this (sliding; the embedded store
+    # forgets idle conversations after a day too).
+    redis_tracker_ttl_s: int = 86400
+    # Conversation log for staff review (bot/event_log.py); "" turns it off.
+    # Defaults to a SQLite file in var_dir.
+    conversation_log_url: str = ""
+    conversation_log_pseudonym_key: str = "sandbox-conversation-log-key"
+    conversation_log_retention_days: int = 180
     model_dir: Path = ROOT / "models"
     var_dir: Path = ROOT / "var"
     log_level: str = "INFO"
@@ -160,6 +171,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         sandbox=_int(env, "SANDBOX_PORT", 8600),
         console=_int(env, "CONSOLE_PORT", 8700),
     )
+    var_dir = Path(env.get("VAR_DIR", str(ROOT / "var"))).resolve()
     backend = BackendSettings(
         url=env.get("BACKEND_URL", f"http://{host}:{ports.sandbox}"),
         app_key=env.get("BACKEND_APP_KEY", "govbot-sandbox"),
@@ -170,7 +182,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         breaker_failures=_int(env, "BACKEND_BREAKER_FAILURES", 5),
         breaker_reset_s=_float(env, "BACKEND_BREAKER_RESET_S", 30.0),
     )
-    return Settings(
+    settings = Settings(
         ports=ports,
         backend=backend,
         channels=_channels(env),
@@ -181,11 +193,27 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         rasa_api_token=env.get("RASA_API_TOKEN", "sandbox-rasa-token"),
         redis_url=env.get("REDIS_URL") or None,
         redis_prefix=env.get("REDIS_PREFIX", "govbot:"),
+        redis_tracker_ttl_s=_int(env, "REDIS_TRACKER_TTL_S", 86400),
+        conversation_log_url=env.get(
+            "CONVERSATION_LOG_URL", f"sqlite:///{var_dir / 'conversations.db'}"
+        ),
+        conversation_log_pseudonym_key=env.get("CONVERSATION_LOG_PSEUDONYM_KEY")
+        or "sandbox-conversation-log-key",
+        conversation_log_retention_days=_int(
+            env, "CONVERSATION_LOG_RETENTION_DAYS", 180
+        ),
         model_dir=Path(env.get("MODEL_DIR", str(ROOT / "models"))),
-        var_dir=Path(env.get("VAR_DIR", str(ROOT / "var"))),
+        var_dir=var_dir,
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
         sandbox_enabled=_bool(env, "SANDBOX_ENABLED", True),
     )
+    _check_conversation_log(settings)
+    return settings
+
+
+def _check_conversation_log(settings: Settings) -> None:
+    if settings.conversation_log_retention_days < 1:
+        raise SettingsError("CONVERSATION_LOG_RETENTION_DAYS must be at least 1")
 
 
 def _opt(env: Mapping[str, str], name: str) -> str | None:
@@ -240,4 +268,6 @@ def _channels(env: Mapping[str, str]) -> ChannelSettings:
         rasa_timeout_s=_float(env, "GATEWAY_RASA_TIMEOUT_S", 10.0),
         wechat_passive_s=_float(env, "WECHAT_PASSIVE_S", 4.0),
         rate_limit_per_minute=_int(env, "GATEWAY_RATE_LIMIT_PER_MINUTE", 30),
+        pseudonym_key=env.get("GATEWAY_PSEUDONYM_KEY")
+        or "sandbox-gateway-pseudonym-key",
     )

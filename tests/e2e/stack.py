@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 APP_PYTHON = ROOT / ".venv-app" / "bin" / "python"
 RASA = ROOT / ".venv" / "bin" / "rasa"
 TOKEN = "e2e-token"
+ENDPOINTS = ROOT / "bot" / "endpoints.yml"
 SANDBOX_KEYS = {"X-App-Key": "govbot-sandbox"}
 
 
@@ -111,6 +112,49 @@ def newest_model() -> str:
     return str(models[-1])
 
 
+def start_rasa(
+    name: str, env: dict[str, str], work: Path, endpoints: Path = ENDPOINTS
+) -> Process:
+    """Start one Rasa server on a free port with the newest model."""
+    port = free_port()
+    return start(
+        name,
+        [
+            str(RASA),
+            "run",
+            "--enable-api",
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--model",
+            newest_model(),
+            "--auth-token",
+            TOKEN,
+            "--credentials",
+            str(ROOT / "bot" / "credentials.yml"),
+            "--endpoints",
+            str(endpoints),
+        ],
+        env,
+        f"http://127.0.0.1:{port}",
+        f"/status?token={TOKEN}",
+        work,
+    )
+
+
+def migrate_log(env: dict[str, str]) -> None:
+    """Create the conversation log's table, as the launcher does before Rasa."""
+    if env.get("CONVERSATION_LOG_URL"):
+        subprocess.run(
+            [str(APP_PYTHON), "-m", "review.logdb", "migrate"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
+        )
+
+
 @dataclass
 class Stack:
     """Sandbox, action server and Rasa, started together."""
@@ -119,6 +163,16 @@ class Stack:
     actions: Process
     rasa: Process
     processes: list[Process] = field(default_factory=list)
+    # What started Rasa, to start more Rasa instances on the same stores.
+    env: dict[str, str] = field(default_factory=dict)
+    work: Path = ROOT / "var"
+    endpoints: Path = ENDPOINTS
+
+    def start_rasa(self, name: str) -> Process:
+        """One more Rasa server like the first (stopped with the stack)."""
+        process = start_rasa(name, self.env, self.work, self.endpoints)
+        self.processes.append(process)
+        return process
 
     def stop(self) -> None:
         """Stop in reverse order of start."""
@@ -126,10 +180,24 @@ class Stack:
             process.stop()
 
 
-def start_stack(work: Path, env: dict[str, str] | None = None) -> Stack:
-    """Start the three services on free ports with a fresh sandbox database."""
+def start_stack(
+    work: Path,
+    env: dict[str, str] | None = None,
+    endpoints: Path = ENDPOINTS,
+    *,
+    migrate: bool = True,
+) -> Stack:
+    """Start the three services on free ports with a fresh sandbox database.
+
+    Args:
+        work: Folder for the sandbox database and the process logs.
+        env: Extra environment for every process (overrides the defaults).
+        endpoints: Rasa's endpoints file (default: the in-memory stores).
+        migrate: Create the conversation log's table first, as ``make run``
+            does (off to see how Rasa copes with a log that is not ready).
+    """
     extra = env or {}
-    sandbox_port, actions_port, rasa_port = free_port(), free_port(), free_port()
+    sandbox_port, actions_port = free_port(), free_port()
     common = {
         "RASA_TELEMETRY_ENABLED": "false",
         "SANDBOX_PORT": str(sandbox_port),
@@ -138,6 +206,8 @@ def start_stack(work: Path, env: dict[str, str] | None = None) -> Stack:
         "BACKEND_URL": f"http://127.0.0.1:{sandbox_port}",
         "ACTION_SERVER_PORT": str(actions_port),
         "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook",
+        "CONVERSATION_LOG_URL": f"sqlite:///{work / 'conversations.db'}",
+        "CONVERSATION_LOG_PSEUDONYM_KEY": "e2e-log-key",
         **extra,
     }
     started: list[Process] = []
@@ -160,33 +230,12 @@ def start_stack(work: Path, env: dict[str, str] | None = None) -> Stack:
             work,
         )
         started.append(actions)
-        rasa = start(
-            "rasa",
-            [
-                str(RASA),
-                "run",
-                "--enable-api",
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(rasa_port),
-                "--model",
-                newest_model(),
-                "--auth-token",
-                TOKEN,
-                "--credentials",
-                str(ROOT / "bot" / "credentials.yml"),
-                "--endpoints",
-                str(ROOT / "bot" / "endpoints.yml"),
-            ],
-            common,
-            f"http://127.0.0.1:{rasa_port}",
-            f"/status?token={TOKEN}",
-            work,
-        )
+        if migrate:
+            migrate_log(common)
+        rasa = start_rasa("rasa", common, work, endpoints)
         started.append(rasa)
     except BaseException:
         for process in reversed(started):
             process.stop()
         raise
-    return Stack(sandbox, actions, rasa, started)
+    return Stack(sandbox, actions, rasa, started, common, work, endpoints)

@@ -43,6 +43,9 @@ def rasa_url(
         **os.environ,
         "ACTION_SERVER_URL": "http://127.0.0.1:1/webhook",
         "RASA_TELEMETRY_ENABLED": "false",
+        # The NLU-only server logs nothing (an empty URL turns the log off).
+        "CONVERSATION_LOG_URL": "",
+        "CONVERSATION_LOG_PSEUDONYM_KEY": "unused",
     }
     log = (tmp_path_factory.mktemp("rasa") / "rasa.log").open("wb")
     process = subprocess.Popen(

@@ -1,0 +1,1 @@
+"""Staff review and retraining tool: the masked conversation log and its console."""
