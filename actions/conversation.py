@@ -27,6 +27,9 @@ log = structlog.get_logger(__name__)
 MAX_GUESSES = 3
 # A guess below this is noise; offering it only confuses (e.g. "婚姻登记" for "额额额").
 MIN_GUESS = 0.15
+# Sent with the pausing turn so channels act on the handoff at once (the voice
+# relay transfers the call); read by channels/rasa_client.py (HANDOFF_MARKER).
+HANDOFF_SIGNAL = {"handoff": True}
 # Never guessed: a rating needs its score, and handoff is always offered anyway.
 NOT_GUESSED = frozenset({"rate_service", "human_handoff", "nlu_fallback"})
 TWO_STAGE = "action_two_stage_fallback"
@@ -126,6 +129,7 @@ class ActionHumanHandoff(Action):
         """Tell the citizen, keep the slots (staff see them), pause the bot."""
         log.info("actions.handoff", reason="requested")
         dispatcher.utter_message(response="utter_human_handoff")
+        dispatcher.utter_message(json_message=HANDOFF_SIGNAL)
         return [*_end_loop(tracker), ConversationPaused()]
 
 
@@ -143,6 +147,7 @@ class ActionDefaultFallback(Action):
         if tracker.active_loop_name == TWO_STAGE:
             log.info("actions.handoff", reason="repeated_misunderstanding")
             dispatcher.utter_message(response="utter_handoff_after_failures")
+            dispatcher.utter_message(json_message=HANDOFF_SIGNAL)
             return [ConversationPaused()]
         dispatcher.utter_message(response="utter_default")
         return [UserUtteranceReverted()]

@@ -1,0 +1,1 @@
+"""Web chat channel: the page at ``/`` and its JSON API."""
