@@ -1,0 +1,197 @@
+"""One benchmark run: the stock reference, then govbot, at the same levels, then checks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from bench.load import reference
+from bench.load.checks import CheckSummary, check_transcript, summarise_checks
+from bench.load.citizens import SEEDED_LICENCE_IDS, CitizenMix
+from bench.load.config import LoadConfig
+from bench.load.cpu import cpu_readings, cpu_used
+from bench.load.identities import Vehicle
+from bench.load.runner import Browser, Phase, PhaseResult, ScriptSource, run_phase
+from bench.load.sandbox_state import (
+    AdminClient,
+    StateReport,
+    check_final_state,
+    take_snapshot,
+)
+from bench.load.stats import PhaseStats, phase_stats
+from bench.load.targets import RestTarget
+from bench.load.world import Counter as IdCounter
+from bench.load.world import (
+    SessionPool,
+    TicketBoard,
+    TicketRef,
+    World,
+    vehicles_to_register,
+)
+from tests.e2e.conftest import Admin
+from tests.e2e.stack import start_stack
+
+VIOLATION_KINDS = ("speed", "marking", "phone", "lane", "red_light", "belt")
+WARMUP_CONVERSATIONS = 8
+
+
+@dataclass
+class Figures:
+    """Everything the report shows."""
+
+    config: LoadConfig
+    reference: dict[int, PhaseStats] = field(default_factory=dict)
+    reference_checks: CheckSummary | None = None
+    ours: dict[int, PhaseStats] = field(default_factory=dict)
+    citizens: PhaseStats | None = None
+    checks: CheckSummary = field(default_factory=CheckSummary)
+    state: StateReport = field(default_factory=StateReport)
+    errands: dict[str, tuple[int, int]] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def clean(self) -> bool:
+        """Every conversation went as scripted and the sandbox state is exact."""
+        reference_clean = self.reference_checks is None or self.reference_checks.clean()
+        return reference_clean and self.checks.clean() and not self.state.problems
+
+
+async def _phases(
+    rasa_url: str,
+    source: ScriptSource,
+    phases: list[Phase],
+    seed: int,
+    pids: dict[str, int],
+) -> list[PhaseResult]:
+    # Sessions must be created inside the running loop.
+    target, browser = RestTarget(rasa_url), Browser()
+    results = []
+    try:
+        for phase in phases:
+            before = cpu_readings(pids)
+            result = await run_phase(target, source, phase, seed, browser)
+            result.cpu_s = cpu_used(before, cpu_readings(pids))
+            results.append(result)
+        return results
+    finally:
+        await browser.close()
+        await target.close()
+
+
+def _closed_loop(config: LoadConfig) -> list[Phase]:
+    return [Phase(f"loop{n}", n, duration_s=config.level_s) for n in config.levels]
+
+
+def measure_reference(config: LoadConfig, work: Path, figures: Figures) -> None:
+    """Train, serve and load the stock bot at each closed-loop level."""
+    work.mkdir(parents=True, exist_ok=True)
+    model = reference.train(work, config.reference or "default")
+    process = reference.serve(work, model)
+    try:
+        phases = [Phase("warmup", 1, conversations=WARMUP_CONVERSATIONS)]
+        phases += _closed_loop(config)
+        source = reference.ReferenceSource()
+        results = asyncio.run(
+            _phases(
+                process.url, source, phases, config.seed, {"rasa": process.popen.pid}
+            )
+        )
+    finally:
+        process.stop()
+    for phase, result in zip(phases[1:], results[1:], strict=True):
+        figures.reference[phase.concurrency] = phase_stats(result)
+    figures.reference_checks = summarise_checks(
+        t for r in results for t in r.transcripts
+    )
+
+
+def _register(admin: AdminClient, car: Vehicle, n: int) -> None:
+    violations = [
+        {
+            "kind": VIOLATION_KINDS[(n + k) % len(VIOLATION_KINDS)],
+            "decision_number": f"440305269{k}{n:06d}",
+        }
+        for k in range(1 + n % 2)
+    ]
+    body = {
+        "plate": car.plate,
+        "engine_number": car.engine_number,
+        "violations": violations,
+    }
+    status, answer = admin.call("POST", "/sandbox/v1/vehicles", body)
+    if status != 201:
+        raise RuntimeError(f"registering {car.plate}: {status} {answer}")
+
+
+def build_world(admin: AdminClient, vehicles: int) -> World:
+    """Reset the sandbox, register the run's vehicles, collect sessions and tickets."""
+    status, body = admin.call("POST", "/sandbox/v1/reset")
+    if status != 200:
+        raise RuntimeError(f"sandbox reset: {status} {body}")
+    today = date.fromisoformat(body["today"])
+    cars = vehicles_to_register(vehicles)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda n: _register(admin, cars[n], n), range(len(cars))))
+    slots = admin.get("/traffic/v1/exam-slots")["slots"]
+    tickets = admin.get("/sandbox/v1/tickets")["tickets"]
+    seeded = [TicketRef(t["ticket_id"], t["phone"]) for t in tickets]
+    return World(
+        sessions=SessionPool(slots, after=today),
+        tickets=TicketBoard(seeded),
+        licence_ids=SEEDED_LICENCE_IDS,
+        vehicles=cars,
+        learners=IdCounter(),
+        phones=IdCounter(),
+    )
+
+
+def measure_ours(config: LoadConfig, work: Path, figures: Figures) -> None:
+    """Start the stack, run warm-up, closed-loop levels and citizens; check everything."""
+    work.mkdir(parents=True, exist_ok=True)
+    stack = start_stack(work)
+    try:
+        admin = Admin(stack.sandbox.url)
+        world = build_world(admin, config.vehicles_needed())
+        before = take_snapshot(admin)
+        mix = CitizenMix(world)
+        pids = {p.name: p.popen.pid for p in (stack.rasa, stack.actions, stack.sandbox)}
+        citizens = Phase(
+            "citizens",
+            config.citizens,
+            duration_s=config.duration_s,
+            conversations=config.conversations,
+            think=config.think,
+        )
+        phases = [Phase("warmup", 1, conversations=WARMUP_CONVERSATIONS)]
+        phases += [*_closed_loop(config), citizens]
+        results = asyncio.run(_phases(stack.rasa.url, mix, phases, config.seed, pids))
+        after = take_snapshot(admin)
+    finally:
+        stack.stop()
+    for phase, result in zip(phases, results, strict=True):
+        if phase.name.startswith("loop"):
+            figures.ours[phase.concurrency] = phase_stats(result)
+    figures.citizens = phase_stats(results[-1])
+    everything = [t for r in results for t in r.transcripts]
+    figures.checks = summarise_checks(everything)
+    figures.state = check_final_state(before, after, everything)
+    figures.skipped = dict(mix.skipped)
+    tally: Counter[tuple[str, bool]] = Counter(
+        (t.script.errand.value, not check_transcript(t))
+        for t in results[-1].transcripts
+    )
+    for errand in sorted({name for name, _ in tally}):
+        done = tally[(errand, True)]
+        figures.errands[errand] = (done + tally[(errand, False)], done)
+
+
+def run(config: LoadConfig, work: Path) -> Figures:
+    """The whole benchmark; the reference first, so neither warms the other's caches."""
+    figures = Figures(config)
+    if config.reference:
+        measure_reference(config, work / "reference", figures)
+    measure_ours(config, work / "govbot", figures)
+    return figures

@@ -1,0 +1,195 @@
+"""Runs many simulated conversations at once against one target.
+
+Each of ``concurrency`` citizens runs conversations one after another until
+the phase's time (or its number of conversations) is used up; the
+conversation in progress at the deadline is finished, so that every
+conversation can be checked, but only messages answered inside the window
+count towards the rate (bench/load/stats.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import aiohttp
+
+from bench.load.replies import Reply
+from bench.load.script import Script
+from bench.load.targets import Target, TargetError
+from bench.load.transcript import Transcript, TurnRecord
+
+
+@dataclass(frozen=True)
+class ThinkTime:
+    """Seconds a citizen pauses before each message, drawn uniformly."""
+
+    low_s: float = 0.0
+    high_s: float = 0.0
+
+    def draw(self, rng: random.Random) -> float:
+        """One pause."""
+        return rng.uniform(self.low_s, self.high_s) if self.high_s > 0 else 0.0
+
+    def describe(self) -> str:
+        """``none`` or ``0.5–1.5 s``."""
+        return "none" if self.high_s <= 0 else f"{self.low_s:g}–{self.high_s:g} s"
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One measurement: how many citizens at once, for how long, how they pace."""
+
+    name: str
+    concurrency: int
+    duration_s: float | None = None
+    conversations: int | None = None
+    think: ThinkTime = field(default_factory=ThinkTime)
+
+    def __post_init__(self) -> None:
+        """Exactly one of duration and number of conversations bounds the phase."""
+        if (self.duration_s is None) == (self.conversations is None):
+            raise ValueError("give either duration_s or conversations")
+        if self.concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+
+
+@dataclass
+class PhaseResult:
+    """Every conversation of a phase, with the clock readings that frame it."""
+
+    phase: Phase
+    started: float
+    window_end: float
+    ended: float
+    transcripts: list[Transcript]
+    cpu_s: dict[str, float] = field(default_factory=dict)
+
+
+class ScriptSource(Protocol):
+    """Where conversations come from (bench/load/citizens.py ``CitizenMix``)."""
+
+    def next_script(self, rng: random.Random) -> Script:
+        """The next conversation to run."""
+        ...
+
+    def learn(self, script: Script, context: dict[str, str], completed: bool) -> None:
+        """What a finished conversation left behind (a ticket others can ask about)."""
+        ...
+
+
+class Browser:
+    """The citizen's browser: opens a page the bot linked to (the pay page) with a POST."""
+
+    def __init__(self, timeout_s: float = 30.0) -> None:
+        """One pooled session."""
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=timeout_s),
+            connector=aiohttp.TCPConnector(limit=0),
+        )
+
+    async def post(self, url: str) -> str:
+        """The HTTP status as text, or the error's name."""
+        try:
+            async with self._session.post(url) as response:
+                await response.read()
+                return str(response.status)
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            return type(exc).__name__
+
+    async def close(self) -> None:
+        """Close the session."""
+        await self._session.close()
+
+
+async def converse(
+    target: Target,
+    script: Script,
+    sender: str,
+    think: ThinkTime,
+    rng: random.Random,
+    browser: Browser | None = None,
+) -> Transcript:
+    """Run one conversation; the citizen gives up at the first wrong or missing answer."""
+    transcript = Transcript(sender=sender, script=script)
+    for index, turn in enumerate(script.turns):
+        if index:
+            await asyncio.sleep(think.draw(rng))
+        try:
+            text = turn.render(transcript.context)
+        except KeyError as exc:
+            transcript.abandoned = f"nothing captured for {exc}"
+            break
+        replies: list[Reply] = []
+        error: str | None = None
+        sent_at = time.perf_counter()
+        try:
+            replies = await target.send(sender, text)
+        except (TargetError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        done_at = time.perf_counter()
+        transcript.turns.append(
+            TurnRecord(text, tuple(replies), sent_at, done_at, error)
+        )
+        if error is not None or not turn.matches(replies):
+            break
+        for capture in turn.capture:
+            value = capture.apply(replies)
+            if value is not None:
+                transcript.context[capture.name] = value
+        if turn.opens and turn.opens in transcript.context and browser is not None:
+            status = await browser.post(transcript.context[turn.opens])
+            transcript.context[f"{turn.opens}_status"] = status
+    transcript.late = await target.drain(sender)
+    return transcript
+
+
+async def run_phase(
+    target: Target,
+    source: ScriptSource,
+    phase: Phase,
+    seed: int,
+    browser: Browser | None = None,
+) -> PhaseResult:
+    """Run ``phase.concurrency`` citizens until the phase is over."""
+    transcripts: list[Transcript] = []
+    budget = [phase.conversations]
+    started = time.perf_counter()
+    deadline = started + phase.duration_s if phase.duration_s is not None else None
+
+    def may_start() -> bool:
+        if deadline is not None:
+            return time.perf_counter() < deadline
+        if budget[0] is None or budget[0] <= 0:
+            return False
+        budget[0] -= 1
+        return True
+
+    async def citizen(worker: int) -> None:
+        rng = random.Random(f"{seed}:{phase.name}:{worker}")
+        # Citizens arrive spread over one think time, not all in the same instant.
+        await asyncio.sleep(rng.uniform(0, phase.think.high_s))
+        number = 0
+        while may_start():
+            script = source.next_script(rng)
+            sender = f"load-{phase.name}-{worker}-{number}-{uuid.uuid4().hex[:6]}"
+            transcript = await converse(
+                target, script, sender, phase.think, rng, browser
+            )
+            transcripts.append(transcript)
+            done = (
+                len(transcript.turns) == len(script.turns)
+                and transcript.abandoned is None
+            )
+            source.learn(script, transcript.context, done)
+            number += 1
+            await asyncio.sleep(phase.think.draw(rng))
+
+    await asyncio.gather(*(citizen(n) for n in range(phase.concurrency)))
+    ended = time.perf_counter()
+    window_end = deadline if deadline is not None else ended
+    return PhaseResult(phase, started, window_end, ended, transcripts)

@@ -1,0 +1,79 @@
+"""Where the simulated citizens' messages go: Rasa's REST channel, later the gateway.
+
+A target turns "citizen ``sender`` says ``text``" into the bot's replies for
+that message. Synchronous channels answer in the response; an asynchronous
+one (the Telegram webhook through the gateway) collects what the bot sends
+to the chat until the turn is over, and hands whatever arrives after the
+conversation's last turn to ``drain``.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import aiohttp
+
+from bench.load.replies import Reply
+
+
+class TargetError(Exception):
+    """The message was not answered (bad status, malformed body)."""
+
+
+class Target(Protocol):
+    """A channel the load generator talks to."""
+
+    name: str
+
+    async def send(self, sender: str, text: str) -> list[Reply]:
+        """Deliver one message and return the replies that belong to it.
+
+        Raises:
+            TargetError: The channel refused or garbled the message.
+            asyncio.TimeoutError, aiohttp.ClientError: Transport failures.
+        """
+        ...
+
+    async def drain(self, sender: str) -> list[Reply]:
+        """Replies for ``sender`` that arrived after its last turn was closed."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class RestTarget:
+    """Rasa's REST channel: ``POST /webhooks/rest/webhook {"sender", "message"}``."""
+
+    name = "rest"
+
+    def __init__(self, rasa_url: str, timeout_s: float = 60.0) -> None:
+        """Talk to the Rasa server at ``rasa_url`` (no trailing slash)."""
+        self.url = f"{rasa_url}/webhooks/rest/webhook"
+        # One pooled session for every citizen; no connection cap, so the
+        # generator never becomes the queue it is supposed to measure.
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=timeout_s),
+            connector=aiohttp.TCPConnector(limit=0),
+        )
+
+    async def send(self, sender: str, text: str) -> list[Reply]:
+        """POST the message; the replies are the response body."""
+        async with self._session.post(
+            self.url, json={"sender": sender, "message": text}
+        ) as response:
+            if response.status != 200:
+                raise TargetError(f"HTTP {response.status}")
+            body = await response.json(content_type=None)
+        if not isinstance(body, list):
+            raise TargetError(f"body is not a list: {str(body)[:80]}")
+        return [Reply.from_rest(item) for item in body if isinstance(item, dict)]
+
+    async def drain(self, sender: str) -> list[Reply]:
+        """A REST reply always comes with its request: nothing can be late."""
+        return []
+
+    async def close(self) -> None:
+        """Close the pooled session."""
+        await self._session.close()
