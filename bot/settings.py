@@ -100,12 +100,38 @@ class ChannelSettings:
 
 
 @dataclass(frozen=True)
+class ConsoleSettings:
+    """The staff console (port 8700) and what it drives.
+
+    Staff tables (users, annotations, training runs) live in the conversation
+    log's database (``Settings.conversation_log_url``).
+    """
+
+    # First admin, created at start when no user exists. Without a password a
+    # random one is generated and written to var/console-admin-password.
+    admin_user: str = "admin"
+    admin_password: str | None = None
+    # Signs session cookies; without one a random key is kept in var/.
+    secret_key: str | None = None
+    session_ttl_s: int = 8 * 3600
+    login_attempts_per_15_min: int = 5
+    # Every Rasa instance a promoted model must reach (PUT /model changes one).
+    rasa_urls: tuple[str, ...] = ("http://127.0.0.1:5005",)
+    # The gateway's internal API (handoff inbox, staff replies, release).
+    gateway_url: str = "http://127.0.0.1:8080"
+    internal_token: str = "sandbox-internal-token"
+    # Regression gate: no intent's F1 may fall by more than this on promotion.
+    max_intent_f1_drop: float = 0.05
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything configurable, with the embedded (sandbox) defaults."""
 
     ports: Ports = field(default_factory=Ports)
     backend: BackendSettings = field(default_factory=BackendSettings)
     channels: ChannelSettings = field(default_factory=ChannelSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055/webhook"
     rasa_api_token: str = "sandbox-rasa-token"
@@ -182,11 +208,13 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         breaker_failures=_int(env, "BACKEND_BREAKER_FAILURES", 5),
         breaker_reset_s=_float(env, "BACKEND_BREAKER_RESET_S", 30.0),
     )
+    rasa_url = env.get("RASA_URL", f"http://{host}:{ports.rasa}")
     settings = Settings(
         ports=ports,
         backend=backend,
         channels=_channels(env),
-        rasa_url=env.get("RASA_URL", f"http://{host}:{ports.rasa}"),
+        console=_console(env, host, ports, rasa_url),
+        rasa_url=rasa_url,
         action_server_url=env.get(
             "ACTION_SERVER_URL", f"http://{host}:{ports.actions}/webhook"
         ),
@@ -214,6 +242,26 @@ def load_settings(env: Mapping[str, str]) -> Settings:
 def _check_conversation_log(settings: Settings) -> None:
     if settings.conversation_log_retention_days < 1:
         raise SettingsError("CONVERSATION_LOG_RETENTION_DAYS must be at least 1")
+
+
+def _console(
+    env: Mapping[str, str], host: str, ports: Ports, rasa_url: str
+) -> ConsoleSettings:
+    urls = tuple(u.strip() for u in env.get("RASA_URLS", "").split(",") if u.strip())
+    drop = _float(env, "CONSOLE_MAX_INTENT_F1_DROP", 0.05)
+    if not 0 <= drop < 1:
+        raise SettingsError("CONSOLE_MAX_INTENT_F1_DROP must be between 0 and 1")
+    return ConsoleSettings(
+        admin_user=env.get("CONSOLE_ADMIN_USER") or "admin",
+        admin_password=_opt(env, "CONSOLE_ADMIN_PASSWORD"),
+        secret_key=_opt(env, "CONSOLE_SECRET_KEY"),
+        session_ttl_s=_int(env, "CONSOLE_SESSION_TTL_S", 8 * 3600),
+        login_attempts_per_15_min=_int(env, "CONSOLE_LOGIN_ATTEMPTS", 5),
+        rasa_urls=urls or (rasa_url,),
+        gateway_url=env.get("GATEWAY_URL") or f"http://{host}:{ports.gateway}",
+        internal_token=env.get("INTERNAL_API_TOKEN") or "sandbox-internal-token",
+        max_intent_f1_drop=drop,
+    )
 
 
 def _opt(env: Mapping[str, str], name: str) -> str | None:

@@ -47,7 +47,8 @@ def _upgrade(connection: Connection) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    # Each staff feature adds its tables on its own branch from 0001.
+    command.upgrade(config, "heads")
 
 
 class LogDatabase:
