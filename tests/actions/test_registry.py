@@ -118,6 +118,8 @@ def test_every_response_is_used(domain: dict[str, Any]) -> None:
 def test_task_intents_of_the_contract_all_start_something(
     domain: dict[str, Any],
 ) -> None:
+    if not CONTRACT.exists():
+        pytest.skip("shared/ is not beside the repository")
     contract = CONTRACT.read_text("utf-8")
     section = contract.split("## Task intents")[1].split("## Information intent")[0]
     task_intents = set(re.findall(r"^\| `([a-z_]+)` \|", section, re.MULTILINE))
