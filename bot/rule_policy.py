@@ -26,6 +26,11 @@ from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET, USER
 from rasa.shared.core.domain import State
 from rasa.shared.nlu.constants import ACTION_NAME, INTENT
 
+from bot import rasa_runtime
+
+# Every model of ours loads this policy: the place to fix Rasa's runtime.
+rasa_runtime.apply()
+
 # Buckets of the index: the last rule state's previous action and user intent.
 _UNNAMED = "\0unnamed"  # a previous action without a name (action text)
 _START = "\0start"  # a conversation start: no previous action

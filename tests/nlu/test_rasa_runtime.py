@@ -1,0 +1,65 @@
+"""The cached check of action server responses accepts and refuses what Rasa's does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from jsonschema import ValidationError, validate
+from rasa.core.actions.action import RemoteAction
+from rasa.utils.endpoints import EndpointConfig
+
+import bot.rule_policy  # noqa: F401  (applies the runtime fixes, as Rasa does)
+from bot import rasa_runtime
+
+VALID: list[dict[str, Any]] = [
+    {},
+    {"events": [], "responses": []},
+    {
+        "events": [
+            {"event": "slot", "name": "plate_number", "value": "粤B12345"},
+            {"event": "active_loop", "name": None},
+            {"event": "pause"},
+        ],
+        "responses": [{"text": "好的", "buttons": [{"title": "是", "payload": "是"}]}],
+    },
+]
+INVALID: list[dict[str, Any]] = [
+    {"events": {"event": "slot"}},
+    {"events": [{"event": "slot"}]},
+    {"events": [{"event": "no_such_event"}]},
+    {"responses": "好的"},
+    {"responses": ["好的"]},
+]
+
+
+@pytest.fixture
+def action() -> RemoteAction:
+    return RemoteAction("action_query_points", EndpointConfig("http://127.0.0.1:1"))
+
+
+def test_the_fix_is_applied_once_on_loading_our_policy() -> None:
+    patched = RemoteAction._validate_action_result
+    assert patched.__module__ == rasa_runtime.__name__
+    rasa_runtime.apply()
+    assert RemoteAction._validate_action_result is patched
+
+
+@pytest.mark.parametrize("response", VALID)
+def test_valid_responses_pass_as_with_jsonschema(
+    action: RemoteAction, response: dict[str, Any]
+) -> None:
+    validate(response, RemoteAction.action_response_format_spec())
+    assert action._validate_action_result(response) is True
+
+
+@pytest.mark.parametrize("response", INVALID)
+def test_invalid_responses_fail_with_rasas_message(
+    action: RemoteAction, response: dict[str, Any]
+) -> None:
+    with pytest.raises(ValidationError) as expected:
+        validate(response, RemoteAction.action_response_format_spec())
+    with pytest.raises(ValidationError) as raised:
+        action._validate_action_result(response)
+    assert raised.value.message.startswith(expected.value.message)
+    assert "Failed to validate Action server response" in raised.value.message
