@@ -239,3 +239,46 @@ def start_stack(
             process.stop()
         raise
     return Stack(sandbox, actions, rasa, started, common, work, endpoints)
+
+
+def start_gateway(
+    rasa_url: str,
+    work: Path,
+    env: dict[str, str] | None = None,
+    *,
+    name: str = "gateway",
+    token: str = TOKEN,
+    timeout_s: float = 60,
+) -> Process:
+    """Start the channel gateway (``python -m channels``) in front of one Rasa.
+
+    Args:
+        rasa_url: The Rasa server the gateway relays to (``stack.rasa.url``).
+        work: Folder for the process log.
+        env: Extra environment (channel credentials, provider API bases…);
+            overrides the defaults, e.g. ``GATEWAY_PORT``.
+        name: Log file name, to run several gateways side by side.
+        token: Rasa's API token (the stack's), for tracker reads.
+        timeout_s: How long to wait for ``GET /health``.
+
+    The gateway listens on ``http://127.0.0.1:<GATEWAY_PORT>`` (a free port
+    unless ``env`` names one); the returned ``Process.url`` is that base URL.
+    """
+    extra = env or {}
+    port = int(extra.get("GATEWAY_PORT") or free_port())
+    gateway_env = {
+        "GOVBOT_HOST": "127.0.0.1",
+        "GATEWAY_PORT": str(port),
+        "RASA_URL": rasa_url,
+        "RASA_API_TOKEN": token,
+        **extra,
+    }
+    return start(
+        name,
+        [str(APP_PYTHON), "-m", "channels"],
+        gateway_env,
+        f"http://127.0.0.1:{port}",
+        "/health",
+        work,
+        timeout_s,
+    )

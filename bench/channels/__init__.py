@@ -1,0 +1,1 @@
+"""Helpers of ``bench.channel_overhead``: provider stand-ins and channel clients."""
