@@ -66,6 +66,7 @@ bench: install train
 	$(ENGINE)/bin/python -m bench.nlu_bench
 	$(ENGINE)/bin/python -m bench.spacy_compare
 	$(APP)/bin/python -m bench.turn_latency
+	$(APP)/bin/python -m bench.channel_overhead
 	$(APP)/bin/python -m bench.load --duration 300 --citizens 40
 
 clean:
