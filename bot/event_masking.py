@@ -8,6 +8,7 @@ sender ids become keyed pseudonyms. Pure functions: the broker in
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import re
@@ -66,10 +67,25 @@ def channel_of(sender_id: str) -> str | None:
     return prefix if colon and _CHANNEL.fullmatch(prefix) else None
 
 
+# Event keys, action names and bot texts repeat in every event: scrubbing each
+# once was most of the log writer's CPU (which is the Rasa process's CPU).
+# Short strings only, so the cache stays small whatever citizens write.
+_CACHED_SCRUB_LEN = 256
+
+
+@functools.lru_cache(maxsize=4096)
+def _scrub_cached(text: str) -> str:
+    return scrub(text)
+
+
+def _scrub_text(text: str) -> str:
+    return _scrub_cached(text) if len(text) <= _CACHED_SCRUB_LEN else scrub(text)
+
+
 def _scrub_all(value: Any, secret: str = "") -> Any:
     """Every string (keys too) through ``scrub``, long integers too; ``secret`` starred."""
     if isinstance(value, str):
-        masked = scrub(value)
+        masked = _scrub_text(value)
         return masked.replace(secret, MASK * len(secret)) if secret else masked
     if isinstance(value, dict):
         return {
