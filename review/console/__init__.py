@@ -1,0 +1,1 @@
+"""The staff console: login, roles, CSRF, audit, dashboard; features mount on it."""
