@@ -97,6 +97,11 @@ class ChannelSettings:
     # Keys the HMAC that turns channel user ids into Rasa sender ids; changing
     # it starts every citizen a new conversation.
     pseudonym_key: str = "sandbox-gateway-pseudonym-key"
+    # Seals the channel addresses kept for handed-off conversations
+    # (comma-separated, newest first, for rotation), and how long they live
+    # after the citizen's latest message (WeChat's 48 h service window).
+    address_key: str = "sandbox-gateway-address-key"
+    handoff_ttl_s: float = 48 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -318,4 +323,6 @@ def _channels(env: Mapping[str, str]) -> ChannelSettings:
         rate_limit_per_minute=_int(env, "GATEWAY_RATE_LIMIT_PER_MINUTE", 30),
         pseudonym_key=env.get("GATEWAY_PSEUDONYM_KEY")
         or "sandbox-gateway-pseudonym-key",
+        address_key=env.get("GATEWAY_ADDRESS_KEY") or "sandbox-gateway-address-key",
+        handoff_ttl_s=_float(env, "GATEWAY_HANDOFF_TTL_S", 48 * 3600.0),
     )

@@ -28,6 +28,7 @@ from aiohttp.typedefs import Handler
 
 from bot.settings import Settings
 from channels import keys
+from channels.inbox import routes as inbox_routes
 from channels.rasa_client import RasaClient
 from channels.relay import Relay
 from channels.stores import open_store
@@ -156,4 +157,11 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/health", health)
     web_routes.setup(app, settings)
     app[keys.MOUNTED_CHANNELS] = mount_channels(app, settings)
+    # After the channels: staff replies are delivered through their senders.
+    inbox_routes.setup(
+        app,
+        settings,
+        address_key=settings.channels.address_key,
+        ttl_s=settings.channels.handoff_ttl_s,
+    )
     return app

@@ -9,12 +9,15 @@ Rasa for staff and answers ``[]``. The citizen gets ``texts.HANDED_OFF`` on the
 first such message, then nothing more for ``HANDOFF_NOTICE_S`` (so a citizen
 writing several lines is not answered by the same sentence each time); if they
 are still writing after that, it is repeated once. Any normal answer from Rasa
-(staff released the conversation) resets it.
+(staff released the conversation) resets it. A ``HandoffListener`` (the
+staff inbox, ``channels/inbox``) is told of every paused turn and every
+normal answer, so it can keep its record of the handoff.
 """
 
 import functools
 import time
 from collections.abc import Sequence
+from typing import Protocol
 
 import structlog
 
@@ -37,11 +40,21 @@ from channels.rasa_client import HistoryEntry, RasaClient
 from channels.replies import BotReply
 from channels.stores import GatewayStore, StoreUnavailable
 
-__all__ = ["HANDOFF_NOTICE_S", "Relay", "pseudonym_key"]
+__all__ = ["HANDOFF_NOTICE_S", "HandoffListener", "Relay", "pseudonym_key"]
 
 log = structlog.get_logger(__name__)
 
 HANDOFF_NOTICE_S = 1800.0
+
+
+class HandoffListener(Protocol):
+    """Told of paused turns and normal answers; must not raise."""
+
+    async def paused(self, message: InboundMessage, sender: str, first: bool) -> None:
+        """A turn of a paused conversation; ``first``: the turn that handed off."""
+
+    async def resumed(self, sender: str) -> None:
+        """Rasa answered normally: the conversation is with the bot."""
 
 
 def pseudonym_key(settings: Settings) -> str:
@@ -60,6 +73,7 @@ class Relay:
         self._key = pseudonym_key(settings)
         self._choices = ChoiceMemory(store)
         self._hooks: dict[str, OptOutHook] = {}
+        self._handoffs: HandoffListener | None = None
         # A turn is at most one webhook call and one tracker read.
         turn_bound_s = 2 * settings.channels.rasa_timeout_s + 2.0
         middlewares: Sequence[RelayMiddleware] = (
@@ -81,6 +95,10 @@ class Relay:
     def register_opt_out_hook(self, channel: str, hook: OptOutHook) -> None:
         """Let ``channel`` answer opt-out / opt-in messages before Rasa does."""
         self._hooks[channel] = hook
+
+    def set_handoff_listener(self, listener: HandoffListener | None) -> None:
+        """Tell ``listener`` of every handoff (the staff inbox)."""
+        self._handoffs = listener
 
     async def set_opted_out(self, channel: str, user_id: str, value: bool) -> None:
         """Record (or clear) a sender's opt-out; raises ``StoreUnavailable``."""
@@ -126,6 +144,8 @@ class Relay:
         if answer.paused and answer.replies:
             # The turn that hands off: the assistant's own words say so.
             await self._choices.save(turn.sender, ())
+            if self._handoffs is not None:
+                await self._handoffs.paused(turn.message, turn.sender, first=True)
             return RelayResult(Outcome.HANDED_OFF, answer.replies)
         if answer.paused:
             return await self._handed_off(turn, notice_key)
@@ -135,6 +155,8 @@ class Relay:
             await self._store.delete(notice_key)
         except StoreUnavailable:
             log.warning("relay.handoff.unreset", sender=turn.sender)
+        if self._handoffs is not None:
+            await self._handoffs.resumed(turn.sender)
         return RelayResult(Outcome.ANSWERED, answer.replies)
 
     async def _handed_off(self, turn: Turn, notice_key: str) -> RelayResult:
@@ -144,5 +166,7 @@ class Relay:
         except StoreUnavailable:
             first = True  # better a repeated notice than silence
         log.info("relay.conversation.paused", sender=turn.sender, notice=first)
+        if self._handoffs is not None:
+            await self._handoffs.paused(turn.message, turn.sender, first=False)
         replies = (BotReply(text=texts.HANDED_OFF),) if first else ()
         return RelayResult(Outcome.HANDED_OFF, replies)

@@ -23,14 +23,15 @@ import structlog
 from bot.settings import WeChatSettings
 from channels.wechat.xml_codec import custom_text_body
 
-__all__ = ["WeChatApiError", "WeChatSender"]
+__all__ = ["OUT_OF_WINDOW", "WeChatApiError", "WeChatRefused", "WeChatSender"]
 
 log = structlog.get_logger(__name__)
 
 TOKEN_MARGIN_S = 300.0
 REQUEST_TIMEOUT_S = 5.0
 _TOKEN_ERRORS = frozenset({40001, 40014, 42001})
-_OUT_OF_WINDOW = 45015
+OUT_OF_WINDOW = 45015
+"""errcode: the citizen last wrote more than 48 hours ago."""
 
 
 class WeChatApiError(Exception):
@@ -40,6 +41,10 @@ class WeChatApiError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.errcode = errcode
+
+
+class WeChatRefused(WeChatApiError):
+    """WeChat took the request and refused to send (``errcode`` says why)."""
 
 
 class WeChatSender:
@@ -127,23 +132,35 @@ class WeChatSender:
         errcode = data.get("errcode", 0)
         return errcode if isinstance(errcode, int) else -1
 
+    async def deliver_text(self, openid: str, content: str) -> None:
+        """Send one text, or say why not (for callers that report the reason).
+
+        Raises:
+            WeChatRefused: WeChat answered an error code (45015: the citizen
+                wrote more than 48 h ago).
+            WeChatApiError: The API could not be used (network, token).
+        """
+        token = await self.access_token()
+        errcode = await self._send_once(token, openid, content)
+        if errcode in _TOKEN_ERRORS:
+            token = await self.access_token(refresh=True, stale=token)
+            errcode = await self._send_once(token, openid, content)
+        if errcode != 0:
+            raise WeChatRefused(f"errcode_{errcode}", errcode)
+
     async def send_text(self, openid: str, content: str) -> bool:
         """Send one text; ``False`` (logged) if WeChat would not take it."""
         try:
-            token = await self.access_token()
-            errcode = await self._send_once(token, openid, content)
-            if errcode in _TOKEN_ERRORS:
-                token = await self.access_token(refresh=True, stale=token)
-                errcode = await self._send_once(token, openid, content)
+            await self.deliver_text(openid, content)
+        except WeChatRefused as exc:
+            event = (
+                "channel.wechat.custom.out_of_window"
+                if exc.errcode == OUT_OF_WINDOW
+                else "channel.wechat.custom.refused"
+            )
+            log.error(event, errcode=exc.errcode)
+            return False
         except WeChatApiError as exc:
             log.error("channel.wechat.custom.failed", reason=exc.reason)
             return False
-        if errcode == 0:
-            return True
-        event = (
-            "channel.wechat.custom.out_of_window"
-            if errcode == _OUT_OF_WINDOW
-            else "channel.wechat.custom.refused"
-        )
-        log.error(event, errcode=errcode)
-        return False
+        return True

@@ -8,6 +8,9 @@
   var KEY_CONVERSATION = "govbot.chat.conversation";
   var KEY_ELDER = "govbot.chat.elder";
   var RETRY_DELAYS_MS = [800, 2000];
+  // While a person (人工客服) has the conversation, their messages arrive by polling.
+  var STAFF_POLL_MS = 3000;
+  var STAFF_POLL_ERROR_MS = 10000;
 
   var log = document.getElementById("log");
   var form = document.getElementById("composer");
@@ -22,6 +25,7 @@
   var conversationId = null;
   var busy = false;
   var pending = null; // the last message not yet answered: {body, bubble, failed}
+  var staff = { on: false, timer: null, cursor: null, conversation: null };
 
   function storageGet(key) {
     try { return window.localStorage.getItem(key); } catch (e) { return null; }
@@ -203,6 +207,11 @@
           var replies = data.replies || [];
           if (replies.length) { deactivateChoices(); }
           replies.forEach(function (reply) { addMessage("bot", reply, true); });
+          if (data.status === "handed_off") {
+            startStaffPolling(p.body.conversation_id);
+          } else if (data.status === "answered") {
+            stopStaffPolling();
+          }
           return;
         } catch (error) {
           if (!(error instanceof RetryableError) || attempt >= RETRY_DELAYS_MS.length) {
@@ -217,6 +226,55 @@
       setTyping(false);
       setBusy(false);
     }
+  }
+
+  function staffUrl(id, cursor) {
+    var url = "/web/api/staff?conversation_id=" + encodeURIComponent(id);
+    return cursor === null ? url : url + "&after=" + encodeURIComponent(String(cursor));
+  }
+
+  function stopStaffPolling() {
+    staff.on = false;
+    staff.cursor = null;
+    staff.conversation = null;
+    if (staff.timer !== null) { window.clearTimeout(staff.timer); }
+    staff.timer = null;
+    document.documentElement.removeAttribute("data-with-staff");
+  }
+
+  function scheduleStaffPoll(ms) {
+    if (staff.timer !== null) { window.clearTimeout(staff.timer); }
+    staff.timer = window.setTimeout(pollStaff, ms);
+  }
+
+  async function pollStaff() {
+    staff.timer = null;
+    var id = staff.conversation;
+    if (!staff.on || !id) { return; }
+    try {
+      var response = await window.fetch(staffUrl(id, staff.cursor),
+        { credentials: "same-origin", cache: "no-store" });
+      if (!response.ok) { throw new Error("staff " + response.status); }
+      var data = await response.json();
+      if (!staff.on || staff.conversation !== id) { return; }
+      var messages = data.messages || [];
+      if (messages.length) { deactivateChoices(); }
+      messages.forEach(function (message) { addMessage("bot", message, true); });
+      if (typeof data.cursor === "number") { staff.cursor = data.cursor; }
+      if (!data.with_staff) { stopStaffPolling(); return; }
+      scheduleStaffPoll(STAFF_POLL_MS);
+    } catch (e) {
+      if (staff.on) { scheduleStaffPoll(STAFF_POLL_ERROR_MS); }
+    }
+  }
+
+  function startStaffPolling(id) {
+    if (staff.on && staff.conversation === id) { return; }
+    stopStaffPolling();
+    staff.on = true;
+    staff.conversation = id;
+    document.documentElement.setAttribute("data-with-staff", "true");
+    pollStaff();
   }
 
   function ensureConversation() {
@@ -280,12 +338,15 @@
     } catch (e) {
       setStatus("暂时无法加载之前的对话记录，您可以继续提问。");
     }
+    // A reloaded page whose conversation is still with staff keeps listening.
+    startStaffPolling(id);
   }
 
   function startNewConversation() {
     if (busy) { return; }
     conversationId = null;
     pending = null;
+    stopStaffPolling();
     storageRemove(KEY_CONVERSATION);
     while (log.firstChild) { log.removeChild(log.firstChild); }
     welcome.hidden = false;

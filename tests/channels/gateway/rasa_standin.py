@@ -3,7 +3,9 @@
 Rasa is a third-party seam: a real Rasa per test is far too slow, so this small
 aiohttp app answers like Rasa does, including its awkward cases: ``200 []``
 for a paused conversation (after a handoff) and for a failed turn, the
-``?token=`` check on ``/conversations/{sender}/tracker``, ``include_events``.
+``?token=`` check on ``/conversations/{sender}/tracker``, ``include_events``,
+and ``POST /conversations/{sender}/tracker/events`` (a ``resume`` event
+un-pauses, as in Rasa; set ``append_status`` to make it fail).
 Its "dialogue" is a fixed script keyed on the message text; every request is
 recorded so tests can count turns and see exactly what Rasa received.
 """
@@ -11,6 +13,7 @@ recorded so tests can count turns and see exactly what Rasa received.
 import asyncio
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,12 +44,18 @@ class RasaStandIn:
     tracker_reads: list[dict[str, str]] = field(default_factory=list)
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     paused: set[str] = field(default_factory=set)
+    slots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    appended: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+    append_status: int = 200
 
     def app(self) -> web.Application:
         """The aiohttp app to serve on loopback."""
         app = web.Application()
         app.router.add_post("/webhooks/rest/webhook", self._webhook)
         app.router.add_get("/conversations/{sender}/tracker", self._tracker)
+        app.router.add_post(
+            "/conversations/{sender}/tracker/events", self._append_events
+        )
         return app
 
     def texts_received(self) -> list[str]:
@@ -87,13 +96,35 @@ class RasaStandIn:
         if self.status != 200:
             return web.Response(status=self.status, text="Internal Server Error")
         log = self.events.setdefault(sender, [])
-        log.append({"event": "user", "text": text, "metadata": body.get("metadata")})
+        log.append(
+            {
+                "event": "user",
+                "text": text,
+                "metadata": body.get("metadata"),
+                "timestamp": time.time(),
+            }
+        )
         if self.empty or sender in self.paused:
             return web.json_response([])
         messages = self._script(sender, text)
+        if sender in self.paused:  # this turn handed off
+            log.append(
+                {
+                    "event": "action",
+                    "name": "action_human_handoff",
+                    "timestamp": time.time(),
+                }
+            )
         for message in messages:
             data = {k: v for k, v in message.items() if k != "text"}
-            log.append({"event": "bot", "text": message.get("text"), "data": data})
+            log.append(
+                {
+                    "event": "bot",
+                    "text": message.get("text"),
+                    "data": data,
+                    "timestamp": time.time(),
+                }
+            )
         return web.json_response(
             [{"recipient_id": sender, **message} for message in messages]
         )
@@ -111,7 +142,29 @@ class RasaStandIn:
         events = None if include == "NONE" else self.events.get(sender, [])
         return web.Response(
             text=json.dumps(
-                {"sender_id": sender, "paused": sender in self.paused, "events": events}
+                {
+                    "sender_id": sender,
+                    "paused": sender in self.paused,
+                    "slots": self.slots.get(sender, {}),
+                    "events": events,
+                }
             ),
             content_type="application/json",
         )
+
+    async def _append_events(self, request: web.Request) -> web.Response:
+        if request.query.get("token") != self.token:
+            return web.json_response(
+                {"status": "failure", "reason": "NotAuthenticated"}, status=401
+            )
+        if self.append_status != 200:
+            return web.Response(status=self.append_status, text="Internal Server Error")
+        sender = request.match_info["sender"]
+        body = await request.json()
+        events = body if isinstance(body, list) else [body]
+        self.appended.append((sender, events))
+        for event in events:
+            if event.get("event") == "resume":
+                self.paused.discard(sender)
+            self.events.setdefault(sender, []).append(event)
+        return web.json_response({"sender_id": sender, "paused": sender in self.paused})

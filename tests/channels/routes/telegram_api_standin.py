@@ -32,6 +32,8 @@ class TelegramApiStandIn:
     webhook_secret: str | None = None
     allowed_updates: list[str] | None = None
     throttle: int = 0
+    blocked: set[int] = field(default_factory=set)
+    """Chats whose citizen blocked the bot: ``sendMessage`` answers 403."""
     retry_after: int = 1
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
@@ -96,6 +98,15 @@ class TelegramApiStandIn:
                     "parameters": {"retry_after": self.retry_after},
                 },
                 status=429,
+            )
+        if int(fields["chat_id"]) in self.blocked:
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error_code": 403,
+                    "description": "Forbidden: bot was blocked by the user",
+                },
+                status=403,
             )
         self._next_message_id += 1
         message: dict[str, Any] = {
