@@ -22,8 +22,10 @@ from typing import Any
 
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET, USER
-from rasa.shared.core.domain import State
+from rasa.shared.core.domain import Domain, State
+from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.nlu.constants import ACTION_NAME, INTENT
 
 from bot import rasa_runtime
@@ -77,12 +79,17 @@ class IndexedRulePolicy(RulePolicy):
         self._indexes: dict[int, tuple[int, dict[Bucket, list[str]]]] = {}
         self._training = False
 
-    def train(self, *args: Any, **kwargs: Any) -> Any:
+    def train(
+        self,
+        training_trackers: list[TrackerWithCachedStates],
+        domain: Domain,
+        **kwargs: Any,
+    ) -> Resource:
         """Rasa's training; lookups change meanwhile, so the index stays off."""
         self._training = True
         self._indexes.clear()
         try:
-            return super().train(*args, **kwargs)
+            return super().train(training_trackers, domain, **kwargs)
         finally:
             self._training = False
             self._indexes.clear()
