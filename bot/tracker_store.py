@@ -40,6 +40,12 @@ def trim_sessions(serialised: str, max_sessions: int) -> str:
     return json.dumps(dialogue)
 
 
+# Rasa builds a new tracker store whenever it loads a model (``PUT /model``
+# on promotion): stores sharing a name share their conversations, so a
+# promotion does not wipe every open conversation of the process.
+_SHARED: dict[str, tuple[OrderedDict[str, str], dict[str, float]]] = {}
+
+
 class BoundedTrackerStore(InMemoryTrackerStore):
     """In-memory trackers with a size cap, an idle expiry and session trimming."""
 
@@ -51,12 +57,22 @@ class BoundedTrackerStore(InMemoryTrackerStore):
         idle_ttl_s: float = 24 * 3600,
         max_sessions: int = 3,
         clock: Callable[[], float] = time.monotonic,
+        shared_name: str | None = None,
         **kwargs: Any,
     ) -> None:
-        """Configured from ``endpoints.yml`` (``tracker_store:`` parameters)."""
+        """Configured from ``endpoints.yml`` (``tracker_store:`` parameters).
+
+        Args:
+            shared_name: Stores of this process with the same name keep the
+                same conversations (``None``: a private store).
+        """
         super().__init__(domain, event_broker, **kwargs)
-        self.store: OrderedDict[str, str] = OrderedDict()
-        self._seen: dict[str, float] = {}
+        if shared_name:
+            self.store, self._seen = _SHARED.setdefault(
+                str(shared_name), (OrderedDict(), {})
+            )
+        else:
+            self.store, self._seen = OrderedDict(), {}
         self.max_conversations = int(max_conversations)
         self.idle_ttl_s = float(idle_ttl_s)
         self.max_sessions = int(max_sessions)

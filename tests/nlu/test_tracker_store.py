@@ -78,3 +78,17 @@ async def test_idle_conversations_expire(
 def test_trim_leaves_short_trackers_alone() -> None:
     text = json.dumps({"sender_id": "x", "events": [{"event": "action", "name": "x"}]})
     assert trim_sessions(text, 2) == text
+
+
+async def test_stores_with_one_shared_name_keep_conversations_across_model_loads() -> None:
+    # Rasa builds a new tracker store on PUT /model: the conversation stays.
+    domain = Domain.empty()
+    before = BoundedTrackerStore(domain, shared_name="test-promotion")
+    await before.save(_tracker("citizen", 1))
+    after = BoundedTrackerStore(domain, shared_name="test-promotion")
+    kept = await after.retrieve("citizen")
+    assert kept is not None and kept.sender_id == "citizen"
+    other = BoundedTrackerStore(domain, shared_name="test-other")
+    private = BoundedTrackerStore(domain)
+    assert await other.retrieve("citizen") is None
+    assert await private.retrieve("citizen") is None
