@@ -281,9 +281,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default=None)
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument(
+        "--holdout", type=Path, default=HOLDOUT, help="folder of held-out NLU files"
+    )
+    parser.add_argument(
+        "--out-of-scope", type=Path, default=OUT_OF_SCOPE, help="unrelated messages"
+    )
     args = parser.parse_args(argv)
     model = args.model or latest_model(ROOT / "models")
-    report = evaluate(model, sorted(HOLDOUT.glob("*.yml")), OUT_OF_SCOPE)
+    report = evaluate(model, sorted(args.holdout.glob("*.yml")), args.out_of_scope)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "evaluation.json").write_text(
         json.dumps(report, ensure_ascii=False, indent=1), "utf-8"
