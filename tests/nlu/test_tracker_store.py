@@ -80,7 +80,9 @@ def test_trim_leaves_short_trackers_alone() -> None:
     assert trim_sessions(text, 2) == text
 
 
-async def test_stores_with_one_shared_name_keep_conversations_across_model_loads() -> None:
+async def test_stores_with_one_shared_name_keep_conversations_across_model_loads() -> (
+    None
+):
     # Rasa builds a new tracker store on PUT /model: the conversation stays.
     domain = Domain.empty()
     before = BoundedTrackerStore(domain, shared_name="test-promotion")
