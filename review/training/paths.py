@@ -32,8 +32,11 @@ class TrainingPaths:
     config: Path = ROOT / "config.yml"
     domain: Path = ROOT / "bot" / "domain"
     data: tuple[Path, ...] = field(
+        # An empty folder (stories, today) is not in git: keep only what exists.
         default_factory=lambda: tuple(
-            ROOT / "data" / kind for kind in ("nlu", "rules", "stories")
+            folder
+            for kind in ("nlu", "rules", "stories")
+            if (folder := ROOT / "data" / kind).is_dir()
         )
     )
     holdout: Path = ROOT / "eval" / "holdout"

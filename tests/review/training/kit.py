@@ -53,7 +53,8 @@ class Trained:
 def project_copy(base: Path) -> TrainingPaths:
     """Data and the served model copied under ``base``; config and split shared."""
     data = base / "data"
-    for kind in ("nlu", "rules", "stories"):
+    kinds = [k for k in ("nlu", "rules", "stories") if (ROOT / "data" / k).is_dir()]
+    for kind in kinds:
         shutil.copytree(ROOT / "data" / kind, data / kind)
     reviewed = data / "nlu" / "reviewed"
     reviewed.mkdir(exist_ok=True)
@@ -65,7 +66,7 @@ def project_copy(base: Path) -> TrainingPaths:
         config=CONFIG,
         models=models,
         candidates=models / "candidates",
-        data=tuple(data / kind for kind in ("nlu", "rules", "stories")),
+        data=tuple(data / kind for kind in kinds),
     )
 
 
