@@ -48,7 +48,7 @@ run: install train
 lint: $(APP)/.installed
 	$(APP)/bin/ruff check .
 	$(APP)/bin/ruff format --check .
-	$(APP)/bin/mypy bot nlu sandbox actions channels
+	$(APP)/bin/mypy bot nlu sandbox actions channels review
 
 validate: $(ENGINE)/.installed $(APP)/.installed
 	$(ENGINE)/bin/python -m bot.dialogue check
