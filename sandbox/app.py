@@ -13,6 +13,7 @@ from sandbox.faults import FaultState, faults_middleware
 from sandbox.hotline import ratings, tickets
 from sandbox.idempotency import idempotency_middleware
 from sandbox.settings import SandboxSettings
+from sandbox.sms import routes as sms_routes
 from sandbox.traffic import (
     exam_sessions,
     exams,
@@ -70,4 +71,5 @@ def create_app(settings: SandboxSettings) -> web.Application:
     app.router.add_get("/health", health)
     for table in ROUTE_TABLES:
         app.add_routes(table)
+    sms_routes.setup(app)
     return app

@@ -20,7 +20,8 @@ _TIMESTAMP_RE = re.compile(r"^\d{1,12}$")
 _SIGNATURE_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 
 # Citizen-facing and liveness paths carry no signature.
-PUBLIC_PREFIXES = ("/pay/",)
+# The simulated SMS provider checks its own (Twilio-style) credentials.
+PUBLIC_PREFIXES = ("/pay/", "/sms-provider/", "/sms-handset/")
 PUBLIC_PATHS = frozenset({"/health"})
 
 

@@ -33,6 +33,10 @@ class SandboxSettings:
         ticket_pace_s: Seconds per automatic hotline ticket status step; 0 = off.
         seed: Seed of the random generator behind the seed data.
         public_url: Base URL written into pay links; None = the request's origin.
+        sms_account_sid: Account id the simulated SMS provider accepts.
+        sms_auth_token: Its auth token (HTTP Basic password, webhook signing key).
+        sms_webhook_url: Where simulated handsets' messages are pushed (the
+            gateway's Twilio webhook); None switches the handsets off.
     """
 
     host: str = "127.0.0.1"
@@ -46,6 +50,9 @@ class SandboxSettings:
     ticket_pace_s: float = 300.0
     seed: int = 12345
     public_url: str | None = None
+    sms_account_sid: str = "ACsandbox"
+    sms_auth_token: str = "sandbox-sms-token"
+    sms_webhook_url: str | None = "http://127.0.0.1:8080/sms/twilio"
     secrets: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -148,4 +155,20 @@ def load_settings(env: Mapping[str, str]) -> SandboxSettings:
         ticket_pace_s=_float(env, "SANDBOX_TICKET_PACE_S", 300.0, 0.0, 7 * 86_400.0),
         seed=_int(env, "SANDBOX_SEED", 12345, 0, 2**31 - 1),
         public_url=public_url,
+        sms_account_sid=env.get("SANDBOX_SMS_ACCOUNT_SID", "").strip() or "ACsandbox",
+        sms_auth_token=env.get("SANDBOX_SMS_AUTH_TOKEN", "").strip()
+        or "sandbox-sms-token",
+        sms_webhook_url=_webhook_url(env),
     )
+
+
+def _webhook_url(env: Mapping[str, str]) -> str | None:
+    raw = env.get("SANDBOX_SMS_WEBHOOK_URL")
+    public = env.get("PUBLIC_BASE_URL", "").strip().rstrip("/")
+    if raw is None and public:
+        return f"{public}/sms/twilio"
+    if raw is None:
+        host = env.get("GOVBOT_HOST", "").strip() or "127.0.0.1"
+        port = env.get("GATEWAY_PORT", "").strip() or "8080"
+        return f"http://{host}:{port}/sms/twilio"
+    return raw.strip() or None
