@@ -201,6 +201,19 @@ def mask_event(event: Mapping[str, Any]) -> dict[str, Any]:
     return dict(_scrub_all(masked, secret))
 
 
+def _channel(event: Mapping[str, Any], sender: str) -> str | None:
+    """The channel a user event came through, else the sender id's prefix.
+
+    A conversation bound to a mobile number (``citizen:…``) spans channels:
+    the gateway names the channel of each message in its metadata.
+    """
+    metadata = event.get("metadata")
+    named = metadata.get("channel") if isinstance(metadata, Mapping) else None
+    if isinstance(named, str) and _CHANNEL.fullmatch(named):
+        return named
+    return channel_of(sender)
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
@@ -215,7 +228,7 @@ def to_row(event: Mapping[str, Any], key: bytes) -> dict[str, Any]:
     stamp = _number(masked.get("timestamp")) or time.time()
     row: dict[str, Any] = {
         "conversation": pseudonym(key, sender),
-        "channel": channel_of(sender),
+        "channel": _channel(masked, sender),
         "timestamp": datetime.fromtimestamp(stamp, timezone.utc),
         "event_type": kind[:32],
         "intent": None,

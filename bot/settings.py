@@ -102,6 +102,9 @@ class ChannelSettings:
     # after the citizen's latest message (WeChat's 48 h service window).
     address_key: str = "sandbox-gateway-address-key"
     handoff_ttl_s: float = 48 * 3600.0
+    # PUBLIC_BASE_URL as configured: where providers reach the gateway (the
+    # Telegram webhook is set to it). The SMS sandbox signs a local URL instead.
+    public_base_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -217,7 +220,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     settings = Settings(
         ports=ports,
         backend=backend,
-        channels=_channels(env),
+        channels=_channels(env, ports),
         console=_console(env, host, ports, rasa_url),
         rasa_url=rasa_url,
         action_server_url=env.get(
@@ -269,11 +272,41 @@ def _console(
     )
 
 
+SANDBOX_SMS_ACCOUNT_SID = "ACsandbox"
+SANDBOX_SMS_AUTH_TOKEN = "sandbox-sms-token"
+
+
+def sandbox_sms(ports: Ports, public_base_url: str | None = None) -> SmsSettings:
+    """The SMS channel wired to the sandbox's simulated provider (``/sms-provider``).
+
+    Its defaults match the sandbox's own (``SANDBOX_SMS_*``), so ``make run``
+    serves SMS with nothing configured; the handset page is
+    ``http://<host>:<sandbox port>/sms-handset/``.
+    """
+    return SmsSettings(
+        twilio_account_sid=SANDBOX_SMS_ACCOUNT_SID,
+        twilio_auth_token=SANDBOX_SMS_AUTH_TOKEN,
+        twilio_from="+86106912345",
+        twilio_api_base=f"http://{ports.host}:{ports.sandbox}/sms-provider",
+        public_base_url=public_base_url or f"http://{ports.host}:{ports.gateway}",
+    )
+
+
+def _sms_sandbox(env: Mapping[str, str], sms: SmsSettings) -> bool:
+    """``SMS_SANDBOX``; by default on when the sandbox runs and no provider is set."""
+    configured = bool(sms.twilio_auth_token or sms.aliyun_path_secret)
+    default = _bool(env, "SANDBOX_ENABLED", True) and not configured
+    on = _bool(env, "SMS_SANDBOX", default)
+    if on and configured:
+        raise SettingsError("SMS_SANDBOX cannot be on while an SMS provider is set")
+    return on
+
+
 def _opt(env: Mapping[str, str], name: str) -> str | None:
     return env.get(name) or None
 
 
-def _channels(env: Mapping[str, str]) -> ChannelSettings:
+def _channels(env: Mapping[str, str], ports: Ports) -> ChannelSettings:
     telegram = TelegramSettings(
         token=_opt(env, "TELEGRAM_BOT_TOKEN"),
         webhook_secret=_opt(env, "TELEGRAM_WEBHOOK_SECRET"),
@@ -313,6 +346,8 @@ def _channels(env: Mapping[str, str]) -> ChannelSettings:
         aliyun_api_base=env.get("ALIYUN_SMS_API_BASE")
         or "https://dysmsapi.aliyuncs.com",
     )
+    if _sms_sandbox(env, sms):
+        sms = sandbox_sms(ports, sms.public_base_url)
     return ChannelSettings(
         telegram=telegram,
         wechat=wechat,
@@ -325,4 +360,5 @@ def _channels(env: Mapping[str, str]) -> ChannelSettings:
         or "sandbox-gateway-pseudonym-key",
         address_key=env.get("GATEWAY_ADDRESS_KEY") or "sandbox-gateway-address-key",
         handoff_ttl_s=_float(env, "GATEWAY_HANDOFF_TTL_S", 48 * 3600.0),
+        public_base_url=_opt(env, "PUBLIC_BASE_URL"),
     )

@@ -2,8 +2,9 @@
 
 Each middleware gets the next handler and the ``Turn`` and may answer itself
 (short-circuit), change the turn, or wrap the answer. ``Relay`` chains them in
-this order: ``Deduplicate`` → ``RateLimit`` → ``OptOutCheck`` → ``TextGuard``
-→ ``Fallback`` → the Rasa turn.
+this order: ``Deduplicate`` → ``RateLimit`` → ``OptOutCheck`` →
+``BindingCommands`` (``channels/binding``) → ``TextGuard`` → ``Fallback`` →
+the Rasa turn.
 """
 
 import asyncio
@@ -61,7 +62,10 @@ class Turn:
 
     Attributes:
         message: The message as the channel parsed it.
-        sender: The pseudonymous Rasa sender id (``channel:hex``).
+        sender: The Rasa conversation: ``channel_sender``, or ``citizen:hex``
+            when the citizen bound this channel to a proven mobile number.
+        channel_sender: The pseudonymous id of the citizen on this channel
+            (``channel:hex``); per-channel state (opt-out, rate) is keyed by it.
         rasa_text: What will be sent to Rasa, once ``TextGuard`` decided.
         metadata: What Rasa stores with the user event.
         opted_out: The sender's opt-out flag, once ``OptOutCheck`` read it.
@@ -69,6 +73,7 @@ class Turn:
 
     message: InboundMessage
     sender: str
+    channel_sender: str
     rasa_text: str | None = None
     metadata: Mapping[str, object] = field(default_factory=dict)
     opted_out: bool = False
@@ -222,7 +227,7 @@ class RateLimit(RelayMiddleware):
         if self._limit <= 0:
             return await handler(turn)
         try:
-            count = await self._store.hit(f"rate:{turn.sender}", 60.0)
+            count = await self._store.hit(f"rate:{turn.channel_sender}", 60.0)
         except StoreUnavailable:
             log.warning("relay.rate.unavailable", sender=turn.sender)
             return await handler(turn)
@@ -250,7 +255,7 @@ class OptOutCheck(RelayMiddleware):
     async def __call__(self, handler: Handler, turn: Turn) -> RelayResult:
         """Attach the flag; let the channel's hook answer first."""
         try:
-            flag = await self._store.get(f"optout:{turn.sender}") == "1"
+            flag = await self._store.get(f"optout:{turn.channel_sender}") == "1"
         except StoreUnavailable:
             log.warning("relay.optout.unavailable", sender=turn.sender)
             flag = False

@@ -1,8 +1,9 @@
 """Relay: the channel-neutral pipeline every channel calls with a message.
 
 ``Relay.handle(InboundMessage) -> RelayResult``: dedupe → rate limit →
-opt-out hook → text guard → Rasa turn (with fallback) → remember the offered
-choices. Channels only parse, verify and render (style rule 7).
+opt-out hook → binding commands → text guard → Rasa turn (with fallback) →
+remember the offered choices. A channel bound to a mobile number talks in the
+citizen's shared conversation (``channels/binding``). Channels only parse, verify and render (style rule 7).
 
 Human handoff: once Rasa has paused a conversation, each message is stored by
 Rasa for staff and answers ``[]``. The citizen gets ``texts.HANDED_OFF`` on the
@@ -23,6 +24,7 @@ import structlog
 
 from bot.settings import Settings
 from channels import texts
+from channels.binding.middleware import BindingCommands, CodeSender
 from channels.messages import InboundMessage, Outcome, RelayResult, sender_id
 from channels.middlewares import (
     ChoiceMemory,
@@ -74,12 +76,14 @@ class Relay:
         self._choices = ChoiceMemory(store)
         self._hooks: dict[str, OptOutHook] = {}
         self._handoffs: HandoffListener | None = None
+        self._binding = BindingCommands(store, self._key)
         # A turn is at most one webhook call and one tracker read.
         turn_bound_s = 2 * settings.channels.rasa_timeout_s + 2.0
         middlewares: Sequence[RelayMiddleware] = (
             Deduplicate(store, self._key, wait_s=turn_bound_s),
             RateLimit(store, settings.channels.rate_limit_per_minute),
             OptOutCheck(store, self._hooks),
+            self._binding,
             TextGuard(self._choices),
             Fallback(),
         )
@@ -89,8 +93,28 @@ class Relay:
         self._handler = handler
 
     def sender(self, channel: str, user_id: str) -> str:
-        """The pseudonymous Rasa sender id of ``user_id`` on ``channel``."""
+        """The pseudonymous id of ``user_id`` on ``channel`` (``web:3f9a…``)."""
         return sender_id(self._key, channel, user_id)
+
+    async def conversation(self, channel: str, user_id: str) -> str:
+        """The Rasa sender id of ``user_id``'s conversation on ``channel``.
+
+        The channel's own sender id, unless the citizen bound the channel to a
+        mobile number (``channels/binding``); then the shared ``citizen:…``.
+        """
+        return await self._conversation_of(self.sender(channel, user_id))
+
+    async def _conversation_of(self, channel_sender: str) -> str:
+        try:
+            bound = await self._binding.bindings.conversation_of(channel_sender)
+        except StoreUnavailable:
+            log.warning("relay.binding.unavailable", sender=channel_sender)
+            return channel_sender
+        return bound or channel_sender
+
+    def set_code_sender(self, send: CodeSender | None) -> None:
+        """Where binding verification codes go (the SMS channel sets it)."""
+        self._binding.set_code_sender(send)
 
     def register_opt_out_hook(self, channel: str, hook: OptOutHook) -> None:
         """Let ``channel`` answer opt-out / opt-in messages before Rasa does."""
@@ -114,13 +138,15 @@ class Relay:
 
     async def history(self, channel: str, user_id: str) -> list[HistoryEntry]:
         """The conversation so far (raises ``RasaError`` if Rasa cannot say)."""
-        return await self._rasa.history(self.sender(channel, user_id))
+        return await self._rasa.history(await self.conversation(channel, user_id))
 
     async def handle(self, message: InboundMessage) -> RelayResult:
         """Answer one message; never raises for Rasa or store failures."""
+        channel_sender = self.sender(message.channel, message.user_id)
         turn = Turn(
             message=message,
-            sender=self.sender(message.channel, message.user_id),
+            sender=await self._conversation_of(channel_sender),
+            channel_sender=channel_sender,
             metadata={**message.metadata, "channel": message.channel},
         )
         started = time.perf_counter()

@@ -193,7 +193,7 @@ async def web_staff_messages(request: web.Request) -> web.StreamResponse:
         return _error(400, "bad_after")
     if after is not None and not math.isfinite(after):
         return _error(400, "bad_after")
-    sender = request.app[keys.RELAY].sender("web", conversation_id)
+    sender = await request.app[keys.RELAY].conversation("web", conversation_id)
     try:
         tracker = await request.app[TRACKER].read(sender)
     except RasaError as exc:

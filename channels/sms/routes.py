@@ -307,10 +307,15 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             state.aliyun = AliyunSender(session, settings)
         except ValueError:
             log.warning("channel.sms.aliyun.replies_disabled")
-    app[keys.RELAY].register_opt_out_hook(CHANNEL, opt_out_hook(app[keys.RELAY]))
+    relay = app[keys.RELAY]
+    relay.register_opt_out_hook(CHANNEL, opt_out_hook(relay))
+    # Binding codes (channels/binding) go out through the first provider set up.
+    code_sender = state.twilio or state.aliyun
+    relay.set_code_sender(code_sender.send if code_sender is not None else None)
     try:
         yield
     finally:
+        relay.set_code_sender(None)
         if state.tasks:
             _done, pending = await asyncio.wait(
                 set(state.tasks), timeout=DRAIN_TIMEOUT_S

@@ -277,4 +277,4 @@ def setup(app: web.Application, settings: Settings) -> None:
         runtime.webhook = WebhookHandler(dispatcher, runtime.bot, secret)
         app.router.add_post(WEBHOOK_PATH, runtime.webhook.handle)
     app[RUNTIME] = runtime
-    app.cleanup_ctx.append(_lifecycle(telegram, settings.channels.sms.public_base_url))
+    app.cleanup_ctx.append(_lifecycle(telegram, settings.channels.public_base_url))

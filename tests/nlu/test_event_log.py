@@ -38,6 +38,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.event_log import ConversationLogBroker, channel_of, mask_event, pseudonym
+from bot.event_masking import to_row
 from bot.tracker_store import BoundedTrackerStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -450,6 +451,16 @@ def test_sender_ids_become_keyed_pseudonyms() -> None:
     assert channel_of("e2e-1234") is None
     assert channel_of(f"{PHONE}:x") is None  # never a raw id as a channel
     assert channel_of("Web Chat:x") is None
+
+
+def test_a_bound_conversation_logs_each_message_under_its_channel() -> None:
+    # A conversation bound to a mobile number (citizen:…) spans channels.
+    base = {"sender_id": "citizen:0123456789abcdef", "timestamp": 1.0}
+    sms = to_row({**base, "event": "user", "metadata": {"channel": "sms"}}, b"k")
+    assert sms["channel"] == "sms"
+    odd = to_row({**base, "event": "user", "metadata": {"channel": PHONE}}, b"k")
+    assert odd["channel"] == "citizen"  # never a raw id as a channel
+    assert to_row({**base, "event": "bot"}, b"k")["channel"] == "citizen"
 
 
 def test_masking_reaches_nested_and_numeric_values() -> None:

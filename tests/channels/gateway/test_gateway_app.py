@@ -59,7 +59,7 @@ async def test_enabled_channels_are_mounted_and_can_reach_the_relay(
     monkeypatch.setitem(sys.modules, "channels.voice.routes", _plugin("voice", calls))
     monkeypatch.setitem(sys.modules, "channels.wechat.routes", _plugin("wechat", calls))
     # WeChat is off (no WECHAT_TOKEN): its module must not be set up.
-    client = await aiohttp_client(create_app(load_settings({})))
+    client = await aiohttp_client(create_app(load_settings({"SMS_SANDBOX": "false"})))
     assert calls == ["voice"]
     response = await client.get("/voice/ping")
     assert (await response.text()).startswith("voice:")
