@@ -20,3 +20,8 @@ async def city_db(db: LogDatabase) -> LogDatabase:
 def vocabulary() -> Vocabulary:
     """The labels of the real domain."""
     return load_vocabulary()
+
+
+# The console's fixtures (settings on the migrated log, one account per role),
+# for the queue's pages (test_pages.py).
+from tests.review.console.conftest import settings, staff  # noqa: E402, F401
