@@ -54,10 +54,13 @@ validate: $(ENGINE)/.installed $(APP)/.installed
 	$(ENGINE)/bin/python -m bot.dialogue check
 	$(ENGINE)/bin/python -m bot.validate_data $(RASA) data validate --config config.yml --domain bot/domain --data $(TRAIN_DATA)
 
+# Each run's files stay under var/test-tmp, so the privacy scan reads exactly
+# the logs and log databases this run produced (no raw ID, phone or plate).
 test: install train lint validate
-	$(ENGINE)/bin/python -m pytest tests/nlu -q -p no:cacheprovider
-	$(APP)/bin/python -m pytest tests --ignore=tests/nlu -q -p no:cacheprovider
+	$(ENGINE)/bin/python -m pytest tests/nlu -q -p no:cacheprovider --basetemp=var/test-tmp/nlu
+	$(APP)/bin/python -m pytest tests --ignore=tests/nlu -q -p no:cacheprovider --basetemp=var/test-tmp/app
 	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --out var/rasa-test
+	$(APP)/bin/python -m review.privacy_scan var/test-tmp var/rasa-test
 
 evaluate: $(ENGINE)/.installed train
 	$(ENGINE)/bin/python -m nlu.evaluate
