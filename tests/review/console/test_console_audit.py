@@ -138,11 +138,11 @@ async def test_a_feature_route_audits_through_the_helper(
         return web.json_response({"ok": True})
 
     app = create_app(settings)
-    app.router.add_post("/training/promote", promote)
+    app.router.add_post("/example/promote", promote)
     client = await aiohttp_client(app)
     token = await login(client, "tom")
-    assert (await client.post("/training/promote")).status == 403
-    done = await client.post("/training/promote", headers={CSRF_HEADER: token})
+    assert (await client.post("/example/promote")).status == 403
+    done = await client.post("/example/promote", headers={CSRF_HEADER: token})
     assert done.status == 200
     last = (await entries(db))[-2:]
     assert [(e.actor, e.action, e.target, e.reason) for e in last] == [
@@ -151,7 +151,7 @@ async def test_a_feature_route_audits_through_the_helper(
     ]
     reviewer = await aiohttp_client(client.server)
     denied = await reviewer.post(
-        "/training/promote", headers={CSRF_HEADER: await login(reviewer, "rita")}
+        "/example/promote", headers={CSRF_HEADER: await login(reviewer, "rita")}
     )
     assert denied.status == 403
     assert (await denied.json())["error"] == "forbidden"
