@@ -15,12 +15,12 @@ RASA := $(ENGINE)/bin/rasa
 PIP_FLAGS := --disable-pip-version-check -q
 TRAIN_DATA := $(wildcard data/nlu data/rules data/stories)
 
-.PHONY: help install train run test lint validate evaluate bench clean
+.PHONY: help install train run test lint validate evaluate bench audit clean
 
 help:
 	@echo "make run       install if needed, train if needed, start the whole assistant"
 	@echo "make test      install what the tests need and run the whole test suite"
-	@echo "make install | train | evaluate | bench | lint"
+	@echo "make install | train | evaluate | bench | lint | audit"
 
 $(ENGINE)/.installed: requirements/engine.lock
 	@test -n "$(PY310)" || { echo "Python 3.10 not found (needed by Rasa 3.6)"; exit 1; }
@@ -48,7 +48,7 @@ run: install train
 lint: $(APP)/.installed
 	$(APP)/bin/ruff check .
 	$(APP)/bin/ruff format --check .
-	$(APP)/bin/mypy bot nlu sandbox actions channels review
+	$(APP)/bin/mypy bot nlu sandbox actions channels review tools
 
 validate: $(ENGINE)/.installed $(APP)/.installed
 	$(ENGINE)/bin/python -m bot.dialogue check
@@ -71,6 +71,10 @@ bench: install train
 	$(APP)/bin/python -m bench.turn_latency
 	$(APP)/bin/python -m bench.channel_overhead
 	$(APP)/bin/python -m bench.load --duration 300 --citizens 40
+
+# pip-audit over both lock files; says plainly when no advisory service is reachable.
+audit: $(APP)/.installed
+	$(APP)/bin/python -m tools.dependency_audit
 
 clean:
 	rm -rf $(ENGINE) $(APP) models .rasa var results

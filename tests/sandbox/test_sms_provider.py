@@ -34,7 +34,9 @@ async def _sandbox(aiohttp_client: Any, db_path: Path, **env: str) -> TestClient
     return await aiohttp_client(create_app(make_settings(db_path, **env)))
 
 
-async def test_sent_messages_reach_the_phone(aiohttp_client: Any, db_path: Path) -> None:
+async def test_sent_messages_reach_the_phone(
+    aiohttp_client: Any, db_path: Path
+) -> None:
     client = await _sandbox(aiohttp_client, db_path)
     form = {"To": "+8613800138000", "From": "+86106912345", "Body": "您好"}
     created = await client.post(MESSAGES, data=form, auth=AUTH)

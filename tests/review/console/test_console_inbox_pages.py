@@ -14,8 +14,8 @@ from sqlalchemy import select
 from bot.settings import Settings, load_settings
 from channels.app import create_app as create_gateway
 from review.console.app import create_app
-from review.logdb.models import AuditEntry
 from review.logdb.database import LogDatabase
+from review.logdb.models import AuditEntry
 from tests.channels.gateway.rasa_standin import HANDOFF, RasaStandIn
 from tests.review.console.kit import HTML, PASSWORDS, csrf_in, login
 
