@@ -14,6 +14,7 @@ APP := .venv-app
 RASA := $(ENGINE)/bin/rasa
 PIP_FLAGS := --disable-pip-version-check -q
 TRAIN_DATA := $(wildcard data/nlu data/rules data/stories)
+TEST_TMP := $(CURDIR)/var/test-tmp
 
 .PHONY: help install train run test lint validate evaluate bench audit clean
 
@@ -57,10 +58,11 @@ validate: $(ENGINE)/.installed $(APP)/.installed
 # Each run's files stay under var/test-tmp, so the privacy scan reads exactly
 # the logs and log databases this run produced (no raw ID, phone or plate).
 test: install train lint validate
-	$(ENGINE)/bin/python -m pytest tests/nlu -q -p no:cacheprovider --basetemp=var/test-tmp/nlu
-	$(APP)/bin/python -m pytest tests --ignore=tests/nlu -q -p no:cacheprovider --basetemp=var/test-tmp/app
+	mkdir -p $(TEST_TMP)
+	$(ENGINE)/bin/python -m pytest tests/nlu -q -p no:cacheprovider --basetemp=$(TEST_TMP)/nlu
+	$(APP)/bin/python -m pytest tests --ignore=tests/nlu -q -p no:cacheprovider --basetemp=$(TEST_TMP)/app
 	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --out var/rasa-test
-	$(APP)/bin/python -m review.privacy_scan var/test-tmp var/rasa-test
+	$(APP)/bin/python -m review.privacy_scan $(TEST_TMP) var/rasa-test
 
 evaluate: $(ENGINE)/.installed train
 	$(ENGINE)/bin/python -m nlu.evaluate
