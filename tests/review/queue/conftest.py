@@ -23,5 +23,5 @@ def vocabulary() -> Vocabulary:
 
 
 # The console's fixtures (settings on the migrated log, one account per role),
-# for the queue's pages (test_pages.py).
+# for the queue's pages (test_queue_pages.py).
 from tests.review.console.conftest import settings, staff  # noqa: E402, F401
