@@ -72,6 +72,10 @@ async def faults_middleware(
         return await handler(request)
     state = request.app[keys.FAULTS]
     if state.latency_ms:
+        # A slow service has received the request and is slow to answer: read
+        # the body first, so a client that gives up meanwhile does not stop the
+        # work (its write may land late, as with a real back end).
+        await request.read()
         await asyncio.sleep(state.latency_ms / 1000)
     if state.mode is FaultMode.DOWN:
         return error_response(
