@@ -193,7 +193,7 @@ def test_one_rasa_instance_killed_under_load(world: World, admin: Admin) -> None
             if outcome == "failed":
                 with lock:
                     refused.append(text)
-            deadline = time.monotonic() + 3 * LEASE_S
+            deadline = time.monotonic() + 6 * LEASE_S
             # A clear failure: the citizen (or the provider) resends through the
             # surviving gateway; the killed instance's lease on the
             # conversation expires after LEASE_S.
