@@ -165,7 +165,7 @@ def render(figures: Figures) -> str:
         "## Load: simulated citizens beside stock Rasa",
         "",
         f"Command: `{config.command()}` (part of `make bench`). Target: "
-        f"`{config.target}`, Rasa's REST channel (the gateway is not in the path yet). "
+        f"`{config.target}`, Rasa's REST channel. "
         "govbot = Rasa with our newest model and `bot/endpoints.yml`, action server and "
         "sandbox on SQLite, started as `tests/e2e/stack.py` starts them. Stock Rasa = "
         "a four-intent bot answered by responses only, in-memory tracker, REST channel, "
