@@ -27,6 +27,7 @@ number (no Rasa turn either) until an opt-in keyword (订阅, START…).
 
 import asyncio
 import re
+import weakref
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -102,6 +103,19 @@ class SmsState:
     twilio: TwilioSender | None = None
     aliyun: AliyunSender | None = None
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    # One lock per number: each webhook runs as its own task, and a citizen's
+    # messages (a STOP, then a question) must be handled in arrival order.
+    numbers: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
+        default_factory=weakref.WeakValueDictionary
+    )
+
+    def lock_for(self, number: str) -> asyncio.Lock:
+        """The lock of one number, alive while some task holds or awaits it."""
+        lock = self.numbers.get(number)
+        if lock is None:
+            lock = asyncio.Lock()
+            self.numbers[number] = lock
+        return lock
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Run ``coro`` in the background, keeping a reference until it ends."""
@@ -184,6 +198,17 @@ async def _converse(
     provider: str,
 ) -> None:
     relay = app[keys.RELAY]
+    async with app[STATE].lock_for(inbound.user_id):
+        await _answer(relay, inbound, address, sender, provider)
+
+
+async def _answer(
+    relay: Relay,
+    inbound: InboundMessage,
+    address: str,
+    sender: Sender | None,
+    provider: str,
+) -> None:
     result = await relay.handle(inbound)
     if not await _may_send(relay, result, inbound.user_id):
         return
