@@ -44,9 +44,18 @@ class Finding:
         return f"{self.path}: {self.where}: {self.kind} {self.masked}"
 
 
+def _in_a_decimal(text: str, start: int, end: int) -> bool:
+    # 0.9479401234563398 (a confidence, an F1) is no ID number.
+    before = text[start - 1] if start else ""
+    after = text[end : end + 2]
+    return before == "." or (after[:1] == "." and after[1:2].isdigit())
+
+
 def findings_in_text(path: Path, where: str, text: str) -> Iterator[Finding]:
     """Unmasked IDs, mobiles and plates in one piece of text."""
     for match in find_formats(text):
+        if _in_a_decimal(text, match.start, match.end):
+            continue
         mask = _MASKERS.get(match.entity)
         if mask is not None:
             yield Finding(path, where, match.entity, mask(match.text))

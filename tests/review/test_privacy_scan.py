@@ -1,7 +1,11 @@
 """The privacy scan finds raw identifiers in logs and log databases, and only there."""
 
 import sqlite3
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from review.privacy_scan import main, scan
 
@@ -14,6 +18,13 @@ def _database(path: Path, table: str, text: str) -> None:
     with sqlite3.connect(path) as connection:
         connection.execute(f"CREATE TABLE {table} (id INTEGER, text TEXT)")
         connection.execute(f"INSERT INTO {table} VALUES (1, ?)", (text,))
+
+
+@pytest.fixture
+def tmp_path() -> Iterator[Path]:
+    """Outside pytest's basetemp: make test's own scan must not find these plants."""
+    with tempfile.TemporaryDirectory() as folder:
+        yield Path(folder)
 
 
 def test_raw_values_in_logs_and_log_tables_are_found_and_shown_masked(
@@ -42,7 +53,10 @@ def test_raw_values_in_logs_and_log_tables_are_found_and_shown_masked(
 
 
 def test_masked_values_and_back_end_databases_pass(tmp_path: Path) -> None:
-    (tmp_path / "gateway.log").write_text("phone=138****8000 plate=粤B***45\n", "utf-8")
+    (tmp_path / "gateway.log").write_text(
+        "phone=138****8000 plate=粤B***45 f1=0.9479401234563398 x=4403052600000011.5\n",
+        "utf-8",
+    )
     _database(tmp_path / "sandbox.db", "vehicles", RAW_PLATE)  # the back end's own
     (tmp_path / "notes.txt").write_text(RAW_ID, "utf-8")  # not a log
     assert list(scan([tmp_path])) == []
