@@ -519,7 +519,9 @@ def test_replicas_never_overlap_and_serve_in_arrival_order(
     assert overlaps(trace) == 0
     # FIFO: turns run in ticket order, i.e. in the order they reached Redis ...
     numbers = [int(s.split()[3]) for s in starts]
-    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+    # (A lock nobody holds or waits for is deleted, so its counter may start
+    # again at 0 when the conversation was idle for an instant.)
+    assert all(b == a + 1 or b == 0 for a, b in itertools.pairwise(numbers)), numbers
     # ... so each replica's messages run in the order that replica received them.
     for name in {s.split()[1] for s in starts}:
         mine = [int(s.split()[2]) for s in starts if s.split()[1] == name]
