@@ -14,9 +14,10 @@ brackets and past following whitespace, so that a part never begins with
 
 Guarantees: ``"".join(parts) == text``; every part is non-empty and within
 the limit; no cut falls inside a URL (unless one URL alone is longer than the
-limit), between the halves of a surrogate pair, or, unless a single grapheme is
-longer than the limit, before a combining mark, variation selector, emoji
-modifier or zero-width joiner.
+limit), between the halves of a surrogate pair, or, unless a grapheme (or
+text glued by a joiner) is longer than the limit, before a combining mark,
+variation selector, emoji modifier or zero-width joiner. When both cannot
+hold, URLs are kept whole before graphemes.
 """
 
 import re
@@ -124,8 +125,8 @@ def _url_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _blocked_cuts(text: str) -> bytearray:
-    """``blocked[i]`` is 1 if a cut before ``text[i]`` is not allowed."""
+def _grapheme_blocked_cuts(text: str) -> bytearray:
+    """``blocked[i]`` is 1 if a cut before ``text[i]`` would break a grapheme."""
     blocked = bytearray(len(text) + 1)
     regional_run = 0  # regional indicators just before i: odd = inside a flag
     for i in range(1, len(text)):
@@ -138,6 +139,12 @@ def _blocked_cuts(text: str) -> bytearray:
             or (regional_run % 2 == 1 and _is_regional(ch))
         ):
             blocked[i] = 1
+    return blocked
+
+
+def _url_blocked_cuts(text: str) -> bytearray:
+    """``blocked[i]`` is 1 if a cut before ``text[i]`` falls inside a URL."""
+    blocked = bytearray(len(text) + 1)
     for start, end in _url_spans(text):
         blocked[start + 1 : end] = b"\x01" * max(0, end - start - 1)
     return blocked
@@ -148,7 +155,9 @@ class _Splitter:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.blocked = _blocked_cuts(text)
+        self.in_url = _url_blocked_cuts(text)
+        self.in_grapheme = _grapheme_blocked_cuts(text)
+        self.blocked = bytes(a | b for a, b in zip(self.in_url, self.in_grapheme))
 
     def _extend(self, cut: int, end: int) -> int:
         """Move a boundary past closing punctuation, then past whitespace."""
@@ -185,8 +194,14 @@ class _Splitter:
         for cut in range(end, start, -1):
             if not self.blocked[cut]:
                 return cut
-        # One URL or grapheme is longer than the limit: cut it, but never
-        # inside a surrogate pair (the limit holds any single code point).
+        # No cut keeps both URLs and graphemes whole (a grapheme longer than
+        # the limit, or URLs glued by a joiner): a broken joiner sequence still
+        # reads, a broken link does not, so keep URLs whole first.
+        for cut in range(end, start, -1):
+            if not self.in_url[cut] and not _splits_pair(self.text, cut):
+                return cut
+        # One URL is longer than the limit: cut it, but never inside a
+        # surrogate pair (the limit holds any single code point).
         for cut in range(end, start, -1):
             if not _splits_pair(self.text, cut):
                 return cut

@@ -153,6 +153,14 @@ def test_huge_text_is_split_quickly() -> None:
     assert all(p.endswith(("。", "末尾")) for p in parts)
 
 
+def test_urls_glued_by_a_joiner_are_cut_between_them() -> None:
+    # Found by hypothesis in CI: no cut keeps both the joiner sequence and the
+    # URLs whole, so the joiner sequence gives way.
+    text = f"{URL}\u200d{URL}"
+    parts = _check(text, 70, Unit.CHARS)
+    assert parts[0] in (URL, URL + "\u200d")
+
+
 @settings(max_examples=300, deadline=None)
 @given(TEXT, st.integers(4, 60), st.sampled_from(list(Unit)))
 def test_property_parts_rejoin_and_fit(text: str, limit: int, unit: Unit) -> None:
