@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
         for example in figures.reference_checks.examples:
             print("  stock failed:", example, file=sys.stderr)
     if config.write:
-        write_section("load", body)
+        write_section(config.section(), body)
     return 0 if figures.clean() else 1
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bench.load.runner import ThinkTime
 
-TARGETS = ("rest",)  # the gateway's Telegram webhook joins when the gateway exists
+TARGETS = ("rest", "telegram")
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,13 @@ class LoadConfig:
             parts.append(f"--duration {self.duration_s:g} --citizens {self.citizens}")
         if self.reference != "default":
             parts.append(f"--reference {self.reference or 'none'}")
+        if self.target != "rest":
+            parts.append(f"--target {self.target}")
         return " ".join(parts)
+
+    def section(self) -> str:
+        """The docs/benchmarks.md section this run rewrites (one per target)."""
+        return "load" if self.target == "rest" else f"load-{self.target}"
 
     def vehicles_needed(self) -> int:
         """Vehicles to register: a generous estimate of the violations conversations.
@@ -92,7 +98,13 @@ def parse_args(argv: list[str] | None = None) -> LoadConfig:
     parser.add_argument("--levels", type=_levels, default=(1, 4, 16))
     parser.add_argument("--level-seconds", type=float, default=20.0)
     parser.add_argument("--seed", type=int, default=12345)
-    parser.add_argument("--target", choices=TARGETS, default="rest")
+    parser.add_argument(
+        "--target",
+        choices=TARGETS,
+        default="rest",
+        help="rest: Rasa's REST channel (in-memory trackers); telegram: the full "
+        "assistant, gateway webhook to Rasa on Redis",
+    )
     parser.add_argument(
         "--reference",
         choices=("default", "logreg", "none"),

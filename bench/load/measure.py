@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from bench.load import reference
+from bench.load.assistant import start_full_assistant
 from bench.load.checks import CheckSummary, check_transcript, summarise_checks
 from bench.load.citizens import SEEDED_LICENCE_IDS, CitizenMix
 from bench.load.config import LoadConfig
@@ -23,7 +26,8 @@ from bench.load.sandbox_state import (
     take_snapshot,
 )
 from bench.load.stats import PhaseStats, phase_stats
-from bench.load.targets import RestTarget
+from bench.load.targets import Target, rest_target
+from bench.load.telegram import telegram_target
 from bench.load.world import Counter as IdCounter
 from bench.load.world import (
     SessionPool,
@@ -52,6 +56,7 @@ class Figures:
     state: StateReport = field(default_factory=StateReport)
     errands: dict[str, tuple[int, int]] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
+    strays: int = 0  # asynchronous channels: messages that came between turns
 
     def clean(self) -> bool:
         """Every conversation went as scripted and the sandbox state is exact."""
@@ -59,26 +64,31 @@ class Figures:
         return reference_clean and self.checks.clean() and not self.state.problems
 
 
+OpenTarget = Callable[[], AbstractAsyncContextManager[Target]]
+
+
 async def _phases(
-    rasa_url: str,
+    open_target: OpenTarget,
     source: ScriptSource,
     phases: list[Phase],
     seed: int,
     pids: dict[str, int],
 ) -> list[PhaseResult]:
-    # Sessions must be created inside the running loop.
-    target, browser = RestTarget(rasa_url), Browser()
+    # Sessions (and the Bot API stand-in) must be created inside the running loop.
+    browser = Browser()
     results = []
     try:
-        for phase in phases:
-            before = cpu_readings(pids)
-            result = await run_phase(target, source, phase, seed, browser)
-            result.cpu_s = cpu_used(before, cpu_readings(pids))
-            results.append(result)
+        async with open_target() as target:
+            for phase in phases:
+                before = cpu_readings(pids)
+                strays = getattr(target, "strays", 0)
+                result = await run_phase(target, source, phase, seed, browser)
+                result.cpu_s = cpu_used(before, cpu_readings(pids))
+                result.strays = getattr(target, "strays", 0) - strays
+                results.append(result)
         return results
     finally:
         await browser.close()
-        await target.close()
 
 
 def _closed_loop(config: LoadConfig) -> list[Phase]:
@@ -96,7 +106,11 @@ def measure_reference(config: LoadConfig, work: Path, figures: Figures) -> None:
         source = reference.ReferenceSource()
         results = asyncio.run(
             _phases(
-                process.url, source, phases, config.seed, {"rasa": process.popen.pid}
+                lambda: rest_target(process.url),
+                source,
+                phases,
+                config.seed,
+                {"rasa": process.popen.pid},
             )
         )
     finally:
@@ -151,13 +165,31 @@ def build_world(admin: AdminClient, vehicles: int) -> World:
 def measure_ours(config: LoadConfig, work: Path, figures: Figures) -> None:
     """Start the stack, run warm-up, closed-loop levels and citizens; check everything."""
     work.mkdir(parents=True, exist_ok=True)
-    stack = start_stack(work)
+    open_target: OpenTarget
+    if config.target == "telegram":
+        assistant = start_full_assistant(work)
+        stack, stop, pids = assistant.stack, assistant.stop, assistant.pids()
+        gateway = assistant.gateway.url
+
+        def open_target() -> AbstractAsyncContextManager[Target]:
+            return telegram_target(
+                gateway, assistant.webhook_secret, assistant.bot_api_port
+            )
+
+    else:
+        stack = start_stack(work)
+        stop = stack.stop
+        pids = {p.name: p.popen.pid for p in (stack.rasa, stack.actions, stack.sandbox)}
+        rasa = stack.rasa.url
+
+        def open_target() -> AbstractAsyncContextManager[Target]:
+            return rest_target(rasa)
+
     try:
         admin = Admin(stack.sandbox.url)
         world = build_world(admin, config.vehicles_needed())
         before = take_snapshot(admin)
         mix = CitizenMix(world)
-        pids = {p.name: p.popen.pid for p in (stack.rasa, stack.actions, stack.sandbox)}
         citizens = Phase(
             "citizens",
             config.citizens,
@@ -167,14 +199,15 @@ def measure_ours(config: LoadConfig, work: Path, figures: Figures) -> None:
         )
         phases = [Phase("warmup", 1, conversations=WARMUP_CONVERSATIONS)]
         phases += [*_closed_loop(config), citizens]
-        results = asyncio.run(_phases(stack.rasa.url, mix, phases, config.seed, pids))
+        results = asyncio.run(_phases(open_target, mix, phases, config.seed, pids))
         after = take_snapshot(admin)
     finally:
-        stack.stop()
+        stop()
     for phase, result in zip(phases, results, strict=True):
         if phase.name.startswith("loop"):
             figures.ours[phase.concurrency] = phase_stats(result)
     figures.citizens = phase_stats(results[-1])
+    figures.strays = sum(r.strays for r in results)
     everything = [t for r in results for t in r.transcripts]
     figures.checks = summarise_checks(everything)
     figures.state = check_final_state(before, after, everything)

@@ -90,7 +90,7 @@ def _citizens_table(figures: Figures) -> list[str]:
     ]
 
 
-CPU_COLUMNS = ("rasa", "actions", "sandbox", GENERATOR)
+CPU_COLUMNS = ("rasa", "actions", "sandbox", "gateway", "redis", GENERATOR)
 
 
 def _cpu_table(figures: Figures) -> list[str]:
@@ -109,12 +109,13 @@ def _cpu_table(figures: Figures) -> list[str]:
     rows = [(label, stats) for label, stats in rows if stats.cpu_ms]
     if not rows:
         return []
+    columns = [c for c in CPU_COLUMNS if any(c in s.cpu_ms for _, s in rows)]
     lines = [
-        "| CPU ms per message | " + " | ".join(CPU_COLUMNS) + " | total |",
-        "|---" * (len(CPU_COLUMNS) + 2) + "|",
+        "| CPU ms per message | " + " | ".join(columns) + " | total |",
+        "|---" * (len(columns) + 2) + "|",
     ]
     for label, stats in rows:
-        cells = [stats.cpu_ms.get(name, math.nan) for name in CPU_COLUMNS]
+        cells = [stats.cpu_ms.get(name, math.nan) for name in columns]
         total = sum(c for c in cells if not math.isnan(c))
         shown = " | ".join(_ms1(c) for c in cells)
         lines.append(f"| {label} | {shown} | {total:.1f} |")
@@ -150,6 +151,26 @@ def _reference_description(config: LoadConfig) -> str:
     return DESCRIPTIONS[config.reference]
 
 
+TARGET_DESCRIPTIONS = {
+    "rest": (
+        "Rasa's REST channel. govbot = Rasa with our newest model and "
+        "`bot/endpoints.yml` (in-memory trackers), action server and sandbox on "
+        "SQLite, conversation log on, started as `tests/e2e/stack.py` starts them."
+    ),
+    "telegram": (
+        "the Telegram webhook through the gateway: the full assistant, as "
+        "`bench/load/assistant.py` starts it — gateway (`python -m channels`, store "
+        "on Redis) → Rasa (trackers and the conversation lock on Redis, "
+        "conversation log on) → action server → sandbox on SQLite, one "
+        "redis-server. Citizens post Bot API updates with the webhook secret and "
+        "press buttons as callback queries; the answers are the `sendMessage` "
+        "calls at a loopback Bot API stand-in. A turn ends at its last message "
+        "(closed once the expected answer is there and nothing more came for "
+        "50 ms)."
+    ),
+}
+
+
 def render(figures: Figures) -> str:
     """The markdown section."""
     config = figures.config
@@ -161,13 +182,12 @@ def render(figures: Figures) -> str:
     )
     ref_max = _max_rate(figures.reference)
     ours_max = _max_rate(figures.ours)
+    title = "" if config.target == "rest" else f" ({config.target})"
     lines = [
-        "## Load: simulated citizens beside stock Rasa",
+        f"## Load: simulated citizens beside stock Rasa{title}",
         "",
         f"Command: `{config.command()}` (part of `make bench`). Target: "
-        f"`{config.target}`, Rasa's REST channel. "
-        "govbot = Rasa with our newest model and `bot/endpoints.yml`, action server and "
-        "sandbox on SQLite, started as `tests/e2e/stack.py` starts them. Stock Rasa = "
+        f"`{config.target}`, {TARGET_DESCRIPTIONS[config.target]} Stock Rasa = "
         "a four-intent bot answered by responses only, in-memory tracker, REST channel, "
         f"{_reference_description(config)}, trained and served by the benchmark in "
         "the same run.",
@@ -201,6 +221,10 @@ def render(figures: Figures) -> str:
         "Checks over every govbot conversation of the run (warm-up, levels, citizens): "
         + _checks_line(figures.checks),
     ]
+    if config.target != "rest":
+        lines.append(
+            f"Messages that arrived between a conversation's turns: {figures.strays}."
+        )
     if figures.reference_checks is not None:
         lines.append("Stock Rasa: " + _checks_line(figures.reference_checks))
     if figures.errands:

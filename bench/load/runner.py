@@ -68,6 +68,7 @@ class PhaseResult:
     ended: float
     transcripts: list[Transcript]
     cpu_s: dict[str, float] = field(default_factory=dict)
+    strays: int = 0
 
 
 class ScriptSource(Protocol):
@@ -128,10 +129,13 @@ async def converse(
         error: str | None = None
         sent_at = time.perf_counter()
         try:
-            replies = await target.send(sender, text)
+            replies = await target.send(sender, text, turn.matches)
         except (TargetError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
             error = f"{type(exc).__name__}: {exc}"
         done_at = time.perf_counter()
+        last = target.last_arrival(sender) if replies else None
+        if last is not None and sent_at < last < done_at:
+            done_at = last
         transcript.turns.append(
             TurnRecord(text, tuple(replies), sent_at, done_at, error)
         )

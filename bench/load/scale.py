@@ -30,6 +30,7 @@ from bench.load.nginx import start_nginx
 from bench.load.runner import Phase
 from bench.load.sandbox_state import StateReport, check_final_state, take_snapshot
 from bench.load.stats import PhaseStats, phase_stats
+from bench.load.targets import rest_target
 from bench.report import write_section
 from tests.e2e.conftest import Admin
 from tests.e2e.stack import APP_PYTHON, Process, free_port, start, start_stack
@@ -102,7 +103,7 @@ def measure(concurrency: int, seconds: float, seed: int, work: Path) -> ScaleFig
             warm = [Phase("warmup", 2, conversations=8)]
             single = asyncio.run(
                 _phases(
-                    stack.rasa.url,
+                    lambda: rest_target(stack.rasa.url),
                     mix,
                     [*warm, Phase("single", concurrency, duration_s=seconds)],
                     seed,
@@ -111,7 +112,7 @@ def measure(concurrency: int, seconds: float, seed: int, work: Path) -> ScaleFig
             )
             two = asyncio.run(
                 _phases(
-                    f"http://127.0.0.1:{rasa_port}",
+                    lambda: rest_target(f"http://127.0.0.1:{rasa_port}"),
                     mix,
                     [*warm, Phase("two", concurrency, duration_s=seconds)],
                     seed + 1,

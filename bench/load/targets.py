@@ -1,4 +1,4 @@
-"""Where the simulated citizens' messages go: Rasa's REST channel, later the gateway.
+"""Where the simulated citizens' messages go: Rasa's REST channel or the gateway.
 
 A target turns "citizen ``sender`` says ``text``" into the bot's replies for
 that message. Synchronous channels answer in the response; an asynchronous
@@ -9,6 +9,8 @@ conversation's last turn to ``drain``.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Protocol
 
 import aiohttp
@@ -25,12 +27,29 @@ class Target(Protocol):
 
     name: str
 
-    async def send(self, sender: str, text: str) -> list[Reply]:
+    async def send(
+        self,
+        sender: str,
+        text: str,
+        complete: Callable[[list[Reply]], bool] | None = None,
+    ) -> list[Reply]:
         """Deliver one message and return the replies that belong to it.
+
+        ``complete`` tells an asynchronous channel when the turn's answer is
+        all there (the script's expected markers); a synchronous one ignores it.
 
         Raises:
             TargetError: The channel refused or garbled the message.
             asyncio.TimeoutError, aiohttp.ClientError: Transport failures.
+        """
+        ...
+
+    def last_arrival(self, sender: str) -> float | None:
+        """When the newest reply for ``sender`` arrived (perf_counter), if known.
+
+        Asynchronous channels wait a little after a turn's last message to be
+        sure it was the last; a turn's latency runs to that message, not to
+        the end of the wait.
         """
         ...
 
@@ -58,7 +77,12 @@ class RestTarget:
             connector=aiohttp.TCPConnector(limit=0),
         )
 
-    async def send(self, sender: str, text: str) -> list[Reply]:
+    async def send(
+        self,
+        sender: str,
+        text: str,
+        complete: Callable[[list[Reply]], bool] | None = None,
+    ) -> list[Reply]:
         """POST the message; the replies are the response body."""
         async with self._session.post(
             self.url, json={"sender": sender, "message": text}
@@ -70,6 +94,10 @@ class RestTarget:
             raise TargetError(f"body is not a list: {str(body)[:80]}")
         return [Reply.from_rest(item) for item in body if isinstance(item, dict)]
 
+    def last_arrival(self, sender: str) -> float | None:
+        """Unknown: the response's own arrival is the turn's end."""
+        return None
+
     async def drain(self, sender: str) -> list[Reply]:
         """A REST reply always comes with its request: nothing can be late."""
         return []
@@ -77,3 +105,13 @@ class RestTarget:
     async def close(self) -> None:
         """Close the pooled session."""
         await self._session.close()
+
+
+@asynccontextmanager
+async def rest_target(rasa_url: str) -> AsyncIterator[RestTarget]:
+    """A ``RestTarget`` for the duration of the context (inside the running loop)."""
+    target = RestTarget(rasa_url)
+    try:
+        yield target
+    finally:
+        await target.close()

@@ -123,8 +123,29 @@ def test_cpu_per_message_is_shown_by_process() -> None:
         )
     }
     body = render(figures)
-    assert "| stock Rasa, concurrency 1 | 11.0 | – | – | – | 11.0 |" in body
-    assert "| govbot, concurrency 1 | 50.0 | 9.5 | 4.0 | – | 63.5 |" in body
+    # Only processes measured in the run get a column.
+    assert "| CPU ms per message | rasa | actions | sandbox | total |" in body
+    assert "| stock Rasa, concurrency 1 | 11.0 | – | – | 11.0 |" in body
+    assert "| govbot, concurrency 1 | 50.0 | 9.5 | 4.0 | 63.5 |" in body
+
+
+def test_the_telegram_run_has_its_own_section_and_gateway_column() -> None:
+    config = parse_args(["--levels", "1", "--target", "telegram"])
+    assert config.section() == "load-telegram"
+    assert "--target telegram" in config.command()
+    assert parse_args([]).section() == "load"
+    figures = Figures(config)
+    figures.ours = {
+        1: replace(
+            stats(1, 14.0, 70.0),
+            cpu_ms={"rasa": 40.0, "actions": 5.0, "sandbox": 5.0, "gateway": 9.0},
+        )
+    }
+    figures.strays = 2
+    body = render(figures)
+    assert body.startswith("## Load: simulated citizens beside stock Rasa (telegram)")
+    assert "| govbot, concurrency 1 | 40.0 | 5.0 | 5.0 | 9.0 | 59.0 |" in body
+    assert "Messages that arrived between a conversation's turns: 2." in body
 
 
 def test_the_section_replaces_its_own_block_only(tmp_path) -> None:
