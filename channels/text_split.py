@@ -157,7 +157,9 @@ class _Splitter:
         self.text = text
         self.in_url = _url_blocked_cuts(text)
         self.in_grapheme = _grapheme_blocked_cuts(text)
-        self.blocked = bytes(a | b for a, b in zip(self.in_url, self.in_grapheme))
+        self.blocked = bytes(
+            a | b for a, b in zip(self.in_url, self.in_grapheme, strict=True)
+        )
 
     def _extend(self, cut: int, end: int) -> int:
         """Move a boundary past closing punctuation, then past whitespace."""

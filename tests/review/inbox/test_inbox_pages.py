@@ -47,9 +47,7 @@ async def _handoff(world: InboxWorld) -> str:
     client = await world.client()
     await login(client, "rita")
     page = await (await client.get("/inbox", headers=HTML)).text()
-    senders = [
-        part.split('"', 1)[0] for part in page.split('data-sender="')[1:]
-    ]
+    senders = [part.split('"', 1)[0] for part in page.split('data-sender="')[1:]]
     assert senders, page
     return senders[0]
 
@@ -256,7 +254,9 @@ async def test_in_chromium_staff_answer_and_release_a_citizen(
     await expect(staff.get_by_test_id("transcript-line").first).to_contain_text(
         "转人工"
     )
-    await staff.get_by_label("回复市民").fill("您好，我是窗口的小李，请问需要办理什么？")
+    await staff.get_by_label("回复市民").fill(
+        "您好，我是窗口的小李，请问需要办理什么？"
+    )
     await staff.get_by_test_id("reply-submit").click()
     await expect(staff.get_by_test_id("sent-notice")).to_be_visible()
     await expect(
