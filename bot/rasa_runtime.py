@@ -10,6 +10,12 @@ replacement builds the validator once and validates each response exactly as
 Rasa's own hint appended, so invalid responses are refused as before
 (``tests/nlu/test_rasa_runtime.py``).
 
+``Event.resolve_by_type`` walks the whole ``Event`` class tree for every
+event it deserialises, and a Redis tracker is deserialised, all its events,
+at least twice per message: the walk was about 14 % of a message's CPU in
+Rasa on the full assistant under load (py-spy). Each event type is now looked
+up once; unknown types still go through Rasa's walk, default and error.
+
 Applied by ``apply()``, which ``bot.rule_policy`` (a policy every model of
 ours loads) calls on import; it is idempotent.
 """
@@ -20,6 +26,7 @@ from typing import Any
 
 from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import Event
 
 _applied = False
 
@@ -31,11 +38,29 @@ def _response_validator() -> Any:
     return cls(schema)
 
 
+def _cache_event_types() -> None:
+    walk = Event.resolve_by_type
+    known: dict[str, type[Event]] = {}
+
+    def resolve_by_type(
+        type_name: str, default: type[Event] | None = None
+    ) -> type[Event] | None:
+        found = known.get(type_name)
+        if found is None:
+            found = walk(type_name, default)
+            if found is not None and found.type_name == type_name:
+                known[type_name] = found
+        return found
+
+    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign,assignment]
+
+
 def apply() -> None:
-    """Swap in the cached-validator check of action server responses."""
+    """Swap in the cached-validator check and the event type lookup."""
     global _applied
     if _applied:
         return
+    _cache_event_types()
     validator = _response_validator()
     original = RemoteAction._validate_action_result
 

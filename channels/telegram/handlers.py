@@ -32,7 +32,7 @@ import math
 import re
 
 import structlog
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.enums import ChatType
 from aiogram.exceptions import (
     TelegramAPIError,
@@ -342,14 +342,27 @@ async def on_error(event: ErrorEvent) -> bool:
     return True
 
 
+# Filters are coroutines: aiogram runs a plain callable, magic filters
+# included, in a worker thread for every update (a thread hop each).
+async def _in_private_chat(message: Message) -> bool:
+    return message.chat.type == ChatType.PRIVATE
+
+
+async def _has_location(message: Message) -> bool:
+    return message.location is not None
+
+
+async def _has_contact(message: Message) -> bool:
+    return message.contact is not None
+
+
 def build_router() -> Router:
     """A new router with every handler registered (private chats only)."""
     router = Router(name="govbot-telegram")
-    private = F.chat.type == ChatType.PRIVATE
-    router.message.filter(private)
-    router.edited_message.filter(private)
-    router.message.register(on_location, F.location)
-    router.message.register(on_contact, F.contact)
+    router.message.filter(_in_private_chat)
+    router.edited_message.filter(_in_private_chat)
+    router.message.register(on_location, _has_location)
+    router.message.register(on_contact, _has_contact)
     router.message.register(on_message)
     router.edited_message.register(on_edited)
     router.callback_query.register(on_callback)

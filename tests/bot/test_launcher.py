@@ -174,7 +174,9 @@ def test_redis_endpoints_use_exactly_the_exported_variables_unquoted() -> None:
     # Non-ASCII makes Rasa's YAML reader skip its escape handling: keep it ASCII.
     assert text.isascii()
     data = load_yaml(REDIS_ENDPOINTS)
-    assert data["tracker_store"]["type"] == "redis"
+    assert (
+        data["tracker_store"]["type"] == "bot.redis_tracker_store.LeanRedisTrackerStore"
+    )
     assert data["lock_store"]["type"] == "bot.lock_store.AtomicRedisLockStore"
     for store in STORES:
         assert data[store]["key_prefix"] == "${REDIS_KEY_PREFIX}"
@@ -252,7 +254,7 @@ def test_rasa_reads_plain_url_as_plain_tcp_without_auth() -> None:
         assert store["connection"] == "Connection"  # use_ssl "" is false
         assert (store["host"], store["port"], store["db"]) == ("127.0.0.1", 6390, 4)
         assert store["auth"] is False  # empty password: no AUTH command
-    assert built["tracker"]["class"] == "RedisTrackerStore"
+    assert built["tracker"]["class"] == "LeanRedisTrackerStore"
     assert built["lock"]["class"] == "AtomicRedisLockStore"
     assert int(built["record_exp"]) == 900
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import shutil
 import socket
 import subprocess
 import sys
@@ -28,54 +27,20 @@ from rasa.core.lock_store import LockError, LockStore
 from rasa.utils.endpoints import read_endpoint_config
 
 from bot.lock_store import AtomicRedisLockStore
+from tests.nlu.conftest import REDIS_PASSWORD, free_port
 
 pytestmark = [pytest.mark.engine, pytest.mark.redis]
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "lock-test-secret"
+PASSWORD = REDIS_PASSWORD
 DB = 5
 PREFIX = "locktest"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """A throwaway password-protected redis-server; yields its port."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed")
-    port = free_port()
-    log = tmp_path_factory.mktemp("redis") / "redis.log"
-    process = subprocess.Popen(
-        [
-            *(binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""),
-            *("--appendonly", "no", "--requirepass", PASSWORD),
-        ],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    probe = redis.Redis(port=port, password=PASSWORD)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                probe.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.05)
-        yield port
-    finally:
-        probe.close()
-        process.terminate()
-        process.wait(10)
+def server(redis_server: tuple[int, str]) -> int:
+    """The shared throwaway redis-server's port (tests/nlu/conftest.py)."""
+    return redis_server[0]
 
 
 @pytest.fixture
@@ -404,6 +369,7 @@ import asyncio, random, sys
 import redis
 STUCK_S = 5
 from bot.lock_store import AtomicRedisLockStore
+from tests.nlu.conftest import REDIS_PASSWORD, free_port
 from rasa.core.lock_store import RedisLockStore
 
 port, db, kind, count, name, sender, password = sys.argv[1:8]

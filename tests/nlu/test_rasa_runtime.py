@@ -1,4 +1,5 @@
-"""The cached check of action server responses accepts and refuses what Rasa's does."""
+"""The runtime fixes: the cached response check accepts and refuses what Rasa's
+does; the cached event type lookup finds what Rasa's finds."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 import pytest
 from jsonschema import ValidationError, validate
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 
 import bot.rule_policy  # noqa: F401  (applies the runtime fixes, as Rasa does)
@@ -63,3 +66,21 @@ def test_invalid_responses_fail_with_rasas_message(
         action._validate_action_result(response)
     assert raised.value.message.startswith(expected.value.message)
     assert "Failed to validate Action server response" in raised.value.message
+
+
+def test_event_types_resolve_as_rasa_resolves_them() -> None:
+    assert Event.resolve_by_type.__module__ == rasa_runtime.__name__
+    for cls in all_subclasses(Event):
+        first = next(c for c in all_subclasses(Event) if c.type_name == cls.type_name)
+        assert Event.resolve_by_type(cls.type_name) is first
+        assert Event.resolve_by_type(cls.type_name) is first  # from the cache
+    assert Event.resolve_by_type("slot") is SlotSet
+    assert Event.resolve_by_type("user") is UserUttered
+    assert Event.resolve_by_type("no_such_event", ActionExecuted) is ActionExecuted
+    assert Event.resolve_by_type("topic") is None
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        Event.resolve_by_type("no_such_event")
+    restored = Event.from_parameters(
+        {"event": "slot", "name": "plate", "value": "粤B1"}
+    )
+    assert restored == SlotSet("plate", "粤B1")

@@ -1,0 +1,158 @@
+"""The lean Redis tracker store beside Rasa's own, on one real redis-server.
+
+Both stores get the same turns (retrieve, add events, save, as Rasa's
+processor does), each under its own key prefix; what they store and what
+their event brokers receive must be identical, in one session and across
+sessions, while the lean store reads each stored tracker once per save.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import RedisTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.redis_tracker_store import LeanRedisTrackerStore, continues
+
+pytestmark = [pytest.mark.engine, pytest.mark.redis]
+
+DB = 6
+DOMAIN = Domain.from_yaml(
+    "version: '3.1'\nslots:\n  plate:\n    type: text\n    mappings:\n"
+    "    - type: custom\n"
+)
+
+
+class Recorder(EventBroker):
+    """An event broker that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.published: list[dict[str, Any]] = []
+
+    def publish(self, event: dict[str, Any]) -> None:
+        self.published.append(event)
+
+
+@pytest.fixture
+def red(redis_server: tuple[int, str]) -> Iterator[redis.Redis]:
+    port, password = redis_server
+    client = redis.Redis(port=port, db=DB, password=password, decode_responses=True)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+def _store(cls: type[RedisTrackerStore], red: redis.Redis, prefix: str) -> Any:
+    kwargs = red.connection_pool.connection_kwargs
+    return cls(
+        DOMAIN,
+        host="127.0.0.1",
+        port=kwargs["port"],
+        db=DB,
+        password=kwargs["password"],
+        key_prefix=prefix,
+        event_broker=Recorder(),
+        record_exp=600,
+    )
+
+
+def _session_start() -> list[Event]:
+    return [ActionExecuted("action_session_start"), SessionStarted()]
+
+
+def _turn(n: int) -> list[Event]:
+    return [
+        ActionExecuted("action_listen"),
+        UserUttered(f"查违章 第{n}次", {"name": "query_violations", "confidence": 0.9}),
+        SlotSet("plate", f"粤B7000{n}"),
+        BotUttered(f"好的，第{n}次"),
+    ]
+
+
+async def _play(
+    store: RedisTrackerStore, sender: str, turns: list[list[Event]]
+) -> None:
+    """Each batch as one message: retrieve the last session, add, save."""
+    for events in turns:
+        tracker = await store.retrieve(sender)
+        if tracker is None:
+            tracker = DialogueStateTracker.from_events(sender, [], DOMAIN.slots)
+        for event in events:
+            tracker.update(event, DOMAIN)
+        await store.save(tracker)
+
+
+def _gets(red: redis.Redis) -> int:
+    stats = red.info("commandstats").get("cmdstat_get", {})
+    return int(stats.get("calls", 0))
+
+
+async def _compare(red: redis.Redis, turns: list[list[Event]]) -> tuple[int, int]:
+    """Play ``turns`` on both stores; assert equal results; GETs of each."""
+    stock = _store(RedisTrackerStore, red, "stock")
+    lean = _store(LeanRedisTrackerStore, red, "lean")
+    before = _gets(red)
+    await _play(stock, "citizen", turns)
+    stock_gets = _gets(red) - before
+    before = _gets(red)
+    await _play(lean, "citizen", turns)
+    lean_gets = _gets(red) - before
+    assert red.get("lean:tracker:citizen") == red.get("stock:tracker:citizen")
+    assert lean.event_broker.published == stock.event_broker.published
+    assert 0 < red.ttl("lean:tracker:citizen") <= 600
+    full = await lean.retrieve_full_tracker("citizen")
+    assert full is not None and len(full.events) == sum(map(len, turns))
+    return stock_gets, lean_gets
+
+
+async def test_one_session_is_stored_and_streamed_as_rasa_does(
+    red: redis.Redis,
+) -> None:
+    turns = [_session_start() + _turn(0), _turn(1), _turn(2), _turn(3)]
+    stock_gets, lean_gets = await _compare(red, turns)
+    # Rasa: one read to load, two to save; lean: one to load, one to save.
+    assert (stock_gets, lean_gets) == (3 * len(turns), 2 * len(turns))
+
+
+async def test_earlier_sessions_are_merged_as_rasa_does(red: redis.Redis) -> None:
+    turns = [
+        _session_start() + _turn(0),
+        _turn(1),
+        _session_start() + _turn(2),  # a new session: retrieve sees only this one
+        _turn(3),
+        _session_start(),
+        _turn(4),
+    ]
+    await _compare(red, turns)
+    lean = _store(LeanRedisTrackerStore, red, "lean")
+    last = await lean.retrieve("citizen")
+    assert last is not None and [
+        e.text for e in last.events if isinstance(e, UserUttered)
+    ] == ["查违章 第4次"]
+
+
+def test_continues_means_same_events_then_more() -> None:
+    events = _session_start() + _turn(0)
+    prior = DialogueStateTracker.from_events("c", events, DOMAIN.slots)
+    longer = DialogueStateTracker.from_events("c", events + _turn(1), DOMAIN.slots)
+    other = DialogueStateTracker.from_events(
+        "c", _session_start() + _turn(5), DOMAIN.slots
+    )
+    assert continues(prior, longer) and continues(prior, prior)
+    assert not continues(longer, prior)
+    assert not continues(prior, other)
