@@ -1,25 +1,37 @@
-"""Rasa's Redis tracker store, saving with one read of the stored tracker (runs inside Rasa).
+"""Rasa's Redis tracker store with a save that does the same work once (runs inside Rasa).
 
 Rasa 3.6's ``RedisTrackerStore.save`` reads and rebuilds the stored tracker
-twice: once to find the events the event broker has not seen (``retrieve``),
-once to merge in earlier sessions (``_merge_trackers``, which also replays the
-new tracker up to the stored one's last event to compare them). Every rebuild
-replays every event of the conversation, so a turn paid for three replays on
-top of the one that loads the tracker. This store reads and rebuilds once and
-uses that tracker for both; when the new tracker simply continues the stored
-one (the same events, then new ones: every turn of a one-session
-conversation), the merge is a no-op and is skipped, exactly as Rasa's own
-comparison concludes. Anything else goes through Rasa's merge unchanged.
+twice (once for the event broker's new events, once to merge earlier
+sessions), and its merge compares every event of the turn's tracker with
+every stored event by ``as_dict()``: quadratic in the conversation's length.
+The merge is not a corner case: ``retrieve`` hands Rasa the last session
+without the ``session_started_metadata`` slot event stored before it, so the
+saved tracker never simply continues the stored one and every turn merges.
+Under load that merge was 45 % of a save and a save 31 % of a message's CPU
+in Rasa (py-spy, docs/benchmarks.md).
 
-Keys, values, expiry and what the event broker receives are Rasa's
-(``tests/nlu/test_tracker_store.py`` compares both stores on one Redis).
+This store reads and rebuilds the stored tracker once and uses it for both;
+it keeps Rasa's shortcut when the new tracker continues the stored one; and
+it merges with Rasa's rule (keep every stored event, then append each event
+of the new tracker whose ``as_dict()`` equals no event kept so far) in linear
+time: events already stored are recognised by a hash of their canonical
+JSON, and only the remaining ones are compared the way Rasa compares them.
+The merged events are serialised as Rasa serialises a tracker, without
+replaying them into a tracker first. Keys, values, expiry and what the event
+broker receives are Rasa's (``tests/nlu/test_redis_tracker_store.py``
+compares both stores on one redis-server).
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from itertools import islice
+from typing import Any
 
 from rasa.core.tracker_store import RedisTrackerStore
+from rasa.shared.core.conversation import Dialogue
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import (
     DialogueStateTracker,
     TrackerEventDiffEngine,
@@ -43,8 +55,35 @@ def continues(prior: DialogueStateTracker, tracker: DialogueStateTracker) -> boo
     return list(islice(tracker.events, count)) == list(prior.events)
 
 
+def _canonical(event_dict: dict[str, Any]) -> str:
+    return json.dumps(event_dict, sort_keys=True, ensure_ascii=False, default=repr)
+
+
+def merged_events(prior: Iterable[Event], current: Iterable[Event]) -> list[Event]:
+    """Rasa's ``_merge_trackers`` rule, in linear time for events already stored.
+
+    Every event of ``prior``, then each event of ``current`` whose
+    ``as_dict()`` differs from that of every event kept so far.
+    """
+    kept = list(prior)
+    kept_dicts = [event.as_dict() for event in kept]
+    known = {_canonical(d) for d in kept_dicts}
+    for event in current:
+        as_dict = event.as_dict()
+        key = _canonical(as_dict)
+        if key in known:
+            continue  # equal JSON: an equal dict is kept already
+        # Not seen by its JSON; compare as Rasa does (dict equality).
+        if any(as_dict == other for other in kept_dicts):
+            continue
+        kept.append(event)
+        kept_dicts.append(as_dict)
+        known.add(key)
+    return kept
+
+
 class LeanRedisTrackerStore(RedisTrackerStore):
-    """``RedisTrackerStore`` with a save that reads the stored tracker once."""
+    """``RedisTrackerStore`` with a save that reads once and merges in linear time."""
 
     async def save(
         self, tracker: DialogueStateTracker, timeout: float | None = None
@@ -67,9 +106,11 @@ class LeanRedisTrackerStore(RedisTrackerStore):
             await self._stream_new_events(
                 self.event_broker, new_events, tracker.sender_id
             )
+        events: list[Event] = list(tracker.events)
         if prior is not None and prior.events and not continues(prior, tracker):
-            tracker = self._merge_trackers(prior, tracker)
-        self.red.set(key, self.serialise_tracker(tracker), ex=timeout)
+            events = merged_events(prior.events, tracker.events)
+        serialised = json.dumps(Dialogue(tracker.sender_id, events).as_dict())
+        self.red.set(key, serialised, ex=timeout)
 
 
-__all__ = ["LeanRedisTrackerStore", "continues", "last_session"]
+__all__ = ["LeanRedisTrackerStore", "continues", "last_session", "merged_events"]

@@ -26,7 +26,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.redis_tracker_store import LeanRedisTrackerStore, continues
+from bot.redis_tracker_store import LeanRedisTrackerStore, continues, merged_events
 
 pytestmark = [pytest.mark.engine, pytest.mark.redis]
 
@@ -72,7 +72,13 @@ def _store(cls: type[RedisTrackerStore], red: redis.Redis, prefix: str) -> Any:
 
 
 def _session_start() -> list[Event]:
-    return [ActionExecuted("action_session_start"), SessionStarted()]
+    # As Rasa stores it: the channel's metadata slot before the session start,
+    # which ``retrieve`` leaves out of the last session it returns.
+    return [
+        SlotSet("session_started_metadata", {"channel": "telegram"}),
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+    ]
 
 
 def _turn(n: int) -> list[Event]:
@@ -156,3 +162,22 @@ def test_continues_means_same_events_then_more() -> None:
     assert continues(prior, longer) and continues(prior, prior)
     assert not continues(longer, prior)
     assert not continues(prior, other)
+
+
+def test_merging_keeps_rasas_rule() -> None:
+    first = _session_start() + _turn(0) + _turn(1)
+    second = _session_start() + _turn(2)
+    prior = DialogueStateTracker.from_events("c", first + second, DOMAIN.slots)
+    fifth = _turn(5)
+    cases = [
+        second[1:] + _turn(3),  # the last session without its metadata slot
+        first[1:] + second + _turn(4),  # overlapping from the middle
+        [*fifth, fifth[1]],  # new events, one of them twice
+        [ActionExecuted("action_listen", timestamp=first[3].timestamp)],  # equal dict
+        [UserUttered("数", {"name": "x", "confidence": 1}, timestamp=1.0)],
+    ]
+    for events in cases:
+        tracker = DialogueStateTracker.from_events("c", events, DOMAIN.slots)
+        rasa = RedisTrackerStore._merge_trackers(prior, tracker)
+        ours = merged_events(prior.events, tracker.events)
+        assert [e.as_dict() for e in ours] == [e.as_dict() for e in rasa.events]
