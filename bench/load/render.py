@@ -164,9 +164,11 @@ TARGET_DESCRIPTIONS = {
         "conversation log on) → action server → sandbox on SQLite, one "
         "redis-server. Citizens post Bot API updates with the webhook secret and "
         "press buttons as callback queries; the answers are the `sendMessage` "
-        "calls at a loopback Bot API stand-in. A turn ends at its last message "
-        "(closed once the expected answer is there and nothing more came for "
-        "50 ms)."
+        "calls at a loopback Bot API stand-in. A turn is timed to its last "
+        "message: it is closed once the expected answer is there and nothing "
+        "more came for 20 ms, and a part that comes later, before the citizen's "
+        "next message, is added to it (as the citizen's chat shows it); after "
+        "each conversation its chat is watched 2 s for late replies."
     ),
 }
 
@@ -223,7 +225,8 @@ def render(figures: Figures) -> str:
     ]
     if config.target != "rest":
         lines.append(
-            f"Messages that arrived between a conversation's turns: {figures.strays}."
+            "Reply parts that came after their turn was closed (slow last parts, "
+            f"counted with their turn): {figures.strays}."
         )
     if figures.reference_checks is not None:
         lines.append("Stock Rasa: " + _checks_line(figures.reference_checks))

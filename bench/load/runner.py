@@ -13,7 +13,7 @@ import asyncio
 import random
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import aiohttp
@@ -22,6 +22,11 @@ from bench.load.replies import Reply
 from bench.load.script import Script
 from bench.load.targets import Target, TargetError
 from bench.load.transcript import Transcript, TurnRecord
+
+# Out-of-band channels: a reply part up to TAIL_S after its turn closed is a
+# slow last part of that turn; anything in the LATE_WATCH_S after that is late.
+TAIL_S = 0.5
+LATE_WATCH_S = 1.5
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,7 @@ async def converse(
     for index, turn in enumerate(script.turns):
         if index:
             await asyncio.sleep(think.draw(rng))
+            _add_tail(target, transcript)
         try:
             text = turn.render(transcript.context)
         except KeyError as exc:
@@ -148,8 +154,38 @@ async def converse(
         if turn.opens and turn.opens in transcript.context and browser is not None:
             status = await browser.post(transcript.context[turn.opens])
             transcript.context[f"{turn.opens}_status"] = status
-    transcript.late = await target.drain(sender)
+    if not target.asynchronous:
+        transcript.late = await target.drain(sender)
     return transcript
+
+
+def _add_tail(target: Target, transcript: Transcript) -> None:
+    """Replies that came after the last turn closed join that turn's answer."""
+    tail = target.take_tail(transcript.sender)
+    if not tail or not transcript.turns:
+        return
+    record = transcript.turns[-1]
+    last = target.last_arrival(transcript.sender)
+    done_at = last if last is not None and last > record.done_at else record.done_at
+    transcript.turns[-1] = replace(
+        record, replies=record.replies + tuple(tail), done_at=done_at
+    )
+
+
+async def watch_for_late(
+    target: Target,
+    transcript: Transcript,
+    tail_s: float = TAIL_S,
+    late_s: float = LATE_WATCH_S,
+) -> None:
+    """After an out-of-band conversation: take its tail, then anything later is late.
+
+    Runs beside the citizen's next conversation, so watching costs no load.
+    """
+    await asyncio.sleep(tail_s)
+    _add_tail(target, transcript)
+    await asyncio.sleep(late_s)
+    transcript.late = await target.drain(transcript.sender)
 
 
 async def run_phase(
@@ -173,6 +209,8 @@ async def run_phase(
         budget[0] -= 1
         return True
 
+    watches: list[asyncio.Task[None]] = []
+
     async def citizen(worker: int) -> None:
         rng = random.Random(f"{seed}:{phase.name}:{worker}")
         # Citizens arrive spread over one think time, not all in the same instant.
@@ -185,6 +223,8 @@ async def run_phase(
                 target, script, sender, phase.think, rng, browser
             )
             transcripts.append(transcript)
+            if target.asynchronous:
+                watches.append(asyncio.create_task(watch_for_late(target, transcript)))
             done = (
                 len(transcript.turns) == len(script.turns)
                 and transcript.abandoned is None
@@ -195,5 +235,6 @@ async def run_phase(
 
     await asyncio.gather(*(citizen(n) for n in range(phase.concurrency)))
     ended = time.perf_counter()
+    await asyncio.gather(*watches)
     window_end = deadline if deadline is not None else ended
     return PhaseResult(phase, started, window_end, ended, transcripts)

@@ -53,9 +53,20 @@ class Target(Protocol):
         """
         ...
 
-    async def drain(self, sender: str) -> list[Reply]:
-        """Replies for ``sender`` that arrived after its last turn was closed."""
+    def take_tail(self, sender: str) -> list[Reply]:
+        """Replies for ``sender`` that came since its last turn was closed.
+
+        They follow that turn's answer in the citizen's chat (a slow last
+        part), so the runner adds them to that turn before the next message.
+        """
         ...
+
+    async def drain(self, sender: str) -> list[Reply]:
+        """After the conversation's tail was taken: anything that still came (late)."""
+        ...
+
+    asynchronous: bool
+    """Whether replies come out of band (then the runner watches for late ones)."""
 
     async def close(self) -> None:
         """Release connections."""
@@ -66,6 +77,7 @@ class RestTarget:
     """Rasa's REST channel: ``POST /webhooks/rest/webhook {"sender", "message"}``."""
 
     name = "rest"
+    asynchronous = False
 
     def __init__(self, rasa_url: str, timeout_s: float = 60.0) -> None:
         """Talk to the Rasa server at ``rasa_url`` (no trailing slash)."""
@@ -97,6 +109,10 @@ class RestTarget:
     def last_arrival(self, sender: str) -> float | None:
         """Unknown: the response's own arrival is the turn's end."""
         return None
+
+    def take_tail(self, sender: str) -> list[Reply]:
+        """A REST reply always comes whole with its request."""
+        return []
 
     async def drain(self, sender: str) -> list[Reply]:
         """A REST reply always comes with its request: nothing can be late."""

@@ -11,8 +11,11 @@ expects and nothing more came for ``SETTLE_S`` (the gateway sends one turn's
 messages back to back). Its latency runs to the last of those messages, not to
 the end of the settle wait. A turn whose expected answer never comes is closed
 after ``QUIET_S`` without a new message, and the checks then report it.
-Messages that arrive for a chat while none of its turns is open are counted
-as ``strays`` and handed to the next turn (or to ``drain``).
+A part that comes after its turn was closed (the gateway slowed down between
+two parts) still precedes the citizen's next message in the chat: the runner
+takes it with ``take_tail`` and adds it to that turn; such parts are counted
+in ``strays``. After the conversation, ``drain`` returns what came later
+still (bench/load/runner.py watches for it).
 
 A button is pressed, not typed: when a citizen's next message is the
 ``callback_data`` of a button the bot showed in that chat, the target sends a
@@ -38,7 +41,7 @@ from bench.load.replies import Button, Reply
 from bench.load.targets import TargetError
 from tests.channels.routes.telegram_api_standin import TOKEN, TelegramApiStandIn
 
-SETTLE_S = 0.05
+SETTLE_S = 0.02
 QUIET_S = 3.0
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -146,6 +149,7 @@ class TelegramTarget:
     """Citizens on Telegram, through the gateway's webhook."""
 
     name = "telegram"
+    asynchronous = True
 
     def __init__(
         self,
@@ -241,14 +245,22 @@ class TelegramTarget:
         chat.taken = len(inbox)
         return [d.reply for d in inbox[first:]]
 
+    def take_tail(self, sender: str) -> list[Reply]:
+        """Messages for ``sender`` since its last turn was closed."""
+        chat = self._chat(sender)
+        inbox = self.api.inboxes[chat.id]
+        tail = [d.reply for d in inbox[chat.taken :]]
+        chat.taken = len(inbox)
+        self.strays += len(tail)
+        return tail
+
     def last_arrival(self, sender: str) -> float | None:
         """When the newest message for ``sender`` reached the Bot API (perf_counter)."""
         inbox = self.api.inboxes[self._chat(sender).id]
         return inbox[-1].at if inbox else None
 
     async def drain(self, sender: str) -> list[Reply]:
-        """Messages that came for ``sender`` after its last turn was closed."""
-        await asyncio.sleep(SETTLE_S)
+        """Messages for ``sender`` after its tail was taken; forgets the chat."""
         chat = self._chat(sender)
         inbox = self.api.inboxes[chat.id]
         late = [d.reply for d in inbox[chat.taken :]]

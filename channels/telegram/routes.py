@@ -44,6 +44,7 @@ from pydantic import ValidationError
 from bot.settings import Settings, TelegramSettings
 from channels import keys
 from channels.security import is_valid_telegram_secret, secrets_equal
+from channels.telegram import response_models  # noqa: F401  (pins Response[T] models)
 from channels.telegram.handlers import build_router
 from channels.telegram.render import CallbackPayloads
 

@@ -145,7 +145,7 @@ def test_the_telegram_run_has_its_own_section_and_gateway_column() -> None:
     body = render(figures)
     assert body.startswith("## Load: simulated citizens beside stock Rasa (telegram)")
     assert "| govbot, concurrency 1 | 40.0 | 5.0 | 5.0 | 9.0 | 59.0 |" in body
-    assert "Messages that arrived between a conversation's turns: 2." in body
+    assert "counted with their turn): 2." in body
 
 
 def test_the_section_replaces_its_own_block_only(tmp_path) -> None:

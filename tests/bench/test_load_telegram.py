@@ -24,7 +24,7 @@ from aiohttp.test_utils import TestServer
 from bench.load import telegram
 from bench.load.checks import FailureKind, check_transcript
 from bench.load.replies import readable
-from bench.load.runner import ThinkTime, converse
+from bench.load.runner import ThinkTime, converse, watch_for_late
 from bench.load.script import Errand, GrabButton, Script, Turn
 from bench.load.telegram import ChatInboxes, TelegramTarget, serve_bot_api
 from tests.e2e.stack import free_port
@@ -162,29 +162,55 @@ async def test_buttons_are_pressed_as_callback_queries(
         await target.close()
 
 
-async def test_a_part_after_the_turn_closed_is_a_stray_or_late(
+async def test_a_slow_last_part_joins_its_turn(
     aiohttp_server: Any, bot_api: ChatInboxes
 ) -> None:
     plan = {
         "你好": [
             (0.0, "您好，请问办理什么业务？", None),
-            (0.4, "（迟到的一条）", None),
+            (0.2, "（慢了一步的一条）", None),
         ],
         "谢谢": [(0.0, "不客气。", None)],
     }
     target, _ = await _target(aiohttp_server, bot_api, plan)
+    script = Script(
+        Errand.FAQ, "test", (Turn("你好", ("业务",)), Turn("谢谢", ("不客气",)))
+    )
     try:
-        first = await target.send("citizen-3", "你好", _expects("业务"))
-        assert [r.text for r in first] == ["您好，请问办理什么业务？"]
-        await asyncio.sleep(0.6)
-        second = await target.send("citizen-3", "谢谢", _expects("不客气"))
-        assert [r.text for r in second] == ["（迟到的一条）", "不客气。"]
+        transcript = await converse(
+            target, script, "citizen-3", ThinkTime(0.4, 0.4), random.Random(1)
+        )
+        first, second = transcript.turns
+        assert [r.text for r in first.replies] == [
+            "您好，请问办理什么业务？",
+            "（慢了一步的一条）",
+        ]
+        assert first.latency_ms >= 150  # timed to the slow part
+        assert [r.text for r in second.replies] == ["不客气。"]
         assert target.strays == 1
+        await watch_for_late(target, transcript, tail_s=0.05, late_s=0.05)
+        assert check_transcript(transcript) == []
+    finally:
+        await target.close()
 
-        await target.send("citizen-4", "你好", _expects("业务"))
-        await asyncio.sleep(0.6)
-        late = await target.drain("citizen-4")
-        assert [r.text for r in late] == ["（迟到的一条）"]
+
+async def test_a_reply_long_after_the_conversation_is_late(
+    aiohttp_server: Any, bot_api: ChatInboxes
+) -> None:
+    plan = {
+        "你好": [(0.0, "您好，请问办理什么业务？", None), (0.4, "（迟到的一条）", None)]
+    }
+    target, _ = await _target(aiohttp_server, bot_api, plan)
+    script = Script(Errand.FAQ, "test", (Turn("你好", ("业务",)),))
+    try:
+        transcript = await converse(
+            target, script, "citizen-4", ThinkTime(), random.Random(1)
+        )
+        assert transcript.late == []  # not drained yet: watched in the background
+        await watch_for_late(target, transcript, tail_s=0.1, late_s=0.6)
+        assert [r.text for r in transcript.late] == ["（迟到的一条）"]
+        kinds = [f.kind for f in check_transcript(transcript)]
+        assert kinds == [FailureKind.LATE]
     finally:
         await target.close()
 
