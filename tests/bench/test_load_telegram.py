@@ -103,7 +103,7 @@ async def test_a_turn_collects_every_part_and_times_the_last(
     plan = {
         "查违章": [
             (0.0, "请提供发动机号后6位。", None),
-            (0.02, "也可以发车架号。", None),
+            (0.005, "也可以发车架号。", None),
         ]
     }
     target, _ = await _target(aiohttp_server, bot_api, plan)
