@@ -135,7 +135,7 @@ async def converse(
         error: str | None = None
         sent_at = time.perf_counter()
         try:
-            replies = await target.send(sender, text, turn.matches)
+            replies = await target.send(sender, text, turn.answered)
         except (TargetError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
             error = f"{type(exc).__name__}: {exc}"
         done_at = time.perf_counter()

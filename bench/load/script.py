@@ -108,6 +108,13 @@ class Turn:
         text = readable(replies)
         return all(marker in text for marker in self.expect)
 
+    def answered(self, replies: list[Reply]) -> bool:
+        """The markers are there and so is every value to capture (a button,
+        a link): an out-of-band channel may deliver them in separate messages."""
+        return self.matches(replies) and all(
+            capture.apply(replies) is not None for capture in self.capture
+        )
+
     def missing(self, replies: list[Reply]) -> list[str]:
         """The markers these replies lack."""
         text = readable(replies)

@@ -135,7 +135,11 @@ async def test_buttons_are_pressed_as_callback_queries(
         ]
     }
     plan = {
-        "250001": [(0.0, "1条未缴款的交通违法记录，需要缴纳吗？", keyboard)],
+        # The buttons come in a second message, after the settle time.
+        "250001": [
+            (0.0, "1条未缴款的交通违法记录。", None),
+            (0.1, "需要缴纳吗？", keyboard),
+        ],
         PAY: [(0.0, "确认缴纳处罚决定书4403052690000001吗？", None)],
     }
     target, gateway = await _target(aiohttp_server, bot_api, plan)
@@ -152,7 +156,8 @@ async def test_buttons_are_pressed_as_callback_queries(
             target, script, "citizen-2", ThinkTime(), random.Random(1)
         )
         assert check_transcript(transcript) == []
-        first = transcript.turns[0].replies[0]
+        assert target.strays == 0  # the turn waited for its button
+        first = transcript.turns[0].replies[-1]
         assert first.links() == ["https://pay.example/ZF1"]
         pressed = gateway.updates[1]["callback_query"]
         assert pressed["data"] == PAY
