@@ -8,7 +8,7 @@ The merge is not a corner case: ``retrieve`` hands Rasa the last session
 without the ``session_started_metadata`` slot event stored before it, so the
 saved tracker never simply continues the stored one and every turn merges.
 Under load that merge was 45 % of a save and a save 31 % of a message's CPU
-in Rasa (py-spy, docs/benchmarks.md).
+in Rasa (py-spy during `python -m bench.load --target telegram`).
 
 This store reads and rebuilds the stored tracker once and uses it for both;
 it keeps Rasa's shortcut when the new tracker continues the stored one; and
