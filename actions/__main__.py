@@ -7,6 +7,7 @@ import os
 from aiohttp import web
 
 from actions.server import create_app
+from bot.event_loop import new_event_loop
 from bot.logs import configure
 from bot.settings import load_settings
 
@@ -19,6 +20,7 @@ def main() -> None:
         create_app(settings),
         host=settings.ports.host,
         port=settings.ports.actions,
+        loop=new_event_loop(),
         print=None,
         access_log=None,
     )

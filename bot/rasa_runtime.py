@@ -10,6 +10,14 @@ replacement builds the validator once and validates each response exactly as
 Rasa's own hint appended, so invalid responses are refused as before
 (``tests/nlu/test_rasa_runtime.py``).
 
+Even with the schema checked once, validating a response cost about 0.8 ms
+per action call (7 % of the Rasa event loop's busy time under load): each
+event is tried against all 23 event schemas of the schema's ``oneOf``. Every
+one of those schemas pins the ``event`` name with ``const``, so any schema of
+another name fails; the fast check validates each event against only the
+schemas of its own name (0.1 ms per call). A response it does not pass goes
+to the full validation, so what is refused, and the message, are unchanged.
+
 ``Event.resolve_by_type`` walks the whole ``Event`` class tree for every
 event it deserialises, and a Redis tracker is deserialised, all its events,
 at least twice per message: the walk was about 14 % of a message's CPU in
@@ -22,6 +30,8 @@ ours loads) calls on import; it is idempotent.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from jsonschema import exceptions, validators
@@ -36,6 +46,56 @@ def _response_validator() -> Any:
     cls = validators.validator_for(schema)
     cls.check_schema(schema)  # once, not per response
     return cls(schema)
+
+
+def _event_name(branch: dict[str, Any]) -> Any:
+    properties = branch.get("properties")
+    event = properties.get("event") if isinstance(properties, dict) else None
+    return event.get("const") if isinstance(event, dict) else None
+
+
+def fast_response_check(schema: dict[str, Any]) -> Callable[[Any], bool] | None:
+    """A check that passes only responses ``schema`` passes, events by their name.
+
+    None when the schema is not shaped as Rasa 3.6's (a ``oneOf`` of event
+    schemas, each naming its event with ``const``): then only the full
+    validation is sound.
+    """
+    try:
+        items = schema["properties"]["events"]["items"]
+        branches = items["oneOf"]
+    except (KeyError, TypeError):
+        return None
+    by_name: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for branch in branches:
+        name = _event_name(branch)
+        if not isinstance(name, str):
+            return None
+        by_name[name].append(branch)
+    cls = validators.validator_for(schema)
+    common = {key: value for key, value in items.items() if key != "oneOf"}
+    per_event = {name: cls({**common, "oneOf": own}) for name, own in by_name.items()}
+    outer = cls(
+        {
+            **schema,
+            "properties": {
+                **schema["properties"],
+                "events": {**schema["properties"]["events"], "items": {}},
+            },
+        }
+    )
+
+    def passes(response: Any) -> bool:
+        if not outer.is_valid(response):
+            return False
+        for event in response.get("events") or ():
+            name = event.get("event") if isinstance(event, dict) else None
+            validator = per_event.get(name) if isinstance(name, str) else None
+            if validator is None or not validator.is_valid(event):
+                return False
+        return True
+
+    return passes
 
 
 def _cache_event_types() -> None:
@@ -62,9 +122,12 @@ def apply() -> None:
         return
     _cache_event_types()
     validator = _response_validator()
+    fast = fast_response_check(RemoteAction.action_response_format_spec())
     original = RemoteAction._validate_action_result
 
     def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+        if fast is not None and fast(result):
+            return True
         error = exceptions.best_match(validator.iter_errors(result))
         if error is None:
             return True

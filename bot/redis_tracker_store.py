@@ -17,9 +17,11 @@ of the new tracker whose ``as_dict()`` equals no event kept so far) in linear
 time: events already stored are recognised by a hash of their canonical
 JSON, and only the remaining ones are compared the way Rasa compares them.
 The merged events are serialised as Rasa serialises a tracker, without
-replaying them into a tracker first. Keys, values, expiry and what the event
-broker receives are Rasa's (``tests/nlu/test_redis_tracker_store.py``
-compares both stores on one redis-server).
+replaying them into a tracker first, and written with ujson (already one of
+Rasa's dependencies; twice as fast as ``json`` here), without the spaces.
+Keys, the stored JSON's content, expiry and what the event broker receives are
+Rasa's (``tests/nlu/test_redis_tracker_store.py`` compares both stores on one
+redis-server).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from collections.abc import Iterable
 from itertools import islice
 from typing import Any
 
+import ujson
 from rasa.core.tracker_store import RedisTrackerStore
 from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.events import Event
@@ -56,7 +59,15 @@ def continues(prior: DialogueStateTracker, tracker: DialogueStateTracker) -> boo
 
 
 def _canonical(event_dict: dict[str, Any]) -> str:
-    return json.dumps(event_dict, sort_keys=True, ensure_ascii=False, default=repr)
+    return ujson.dumps(event_dict, sort_keys=True, ensure_ascii=False, default=repr)
+
+
+def _to_json(value: Any) -> str:
+    """``json.dumps(value)``'s content, faster; ``json``'s errors for what ujson refuses."""
+    try:
+        return ujson.dumps(value, escape_forward_slashes=False)
+    except (TypeError, OverflowError):
+        return json.dumps(value)
 
 
 def merged_events(prior: Iterable[Event], current: Iterable[Event]) -> list[Event]:
@@ -109,7 +120,7 @@ class LeanRedisTrackerStore(RedisTrackerStore):
         events: list[Event] = list(tracker.events)
         if prior is not None and prior.events and not continues(prior, tracker):
             events = merged_events(prior.events, tracker.events)
-        serialised = json.dumps(Dialogue(tracker.sender_id, events).as_dict())
+        serialised = _to_json(Dialogue(tracker.sender_id, events).as_dict())
         self.red.set(key, serialised, ex=timeout)
 
 

@@ -6,6 +6,7 @@ import sys
 import structlog
 from aiohttp import web
 
+from bot.event_loop import new_event_loop
 from bot.logs import configure
 from bot.settings import SettingsError, load_settings
 from channels.app import AccessLogger, create_app
@@ -26,6 +27,7 @@ def main() -> int:
         create_app(settings),
         host=settings.ports.host,
         port=settings.ports.gateway,
+        loop=new_event_loop(),
         access_log_class=AccessLogger,
         print=None,
     )

@@ -23,6 +23,7 @@ from types import ModuleType
 import structlog
 from aiohttp import web
 
+from bot.event_loop import new_event_loop
 from bot.logs import configure
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -69,6 +70,7 @@ def serve(settings: Settings) -> int:
         create_app(settings),
         host=settings.ports.host,
         port=settings.ports.console,
+        loop=new_event_loop(),
         access_log=None,
         print=None,
     )

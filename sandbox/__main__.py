@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 
@@ -10,6 +11,16 @@ from aiohttp import web
 
 from sandbox.app import create_app
 from sandbox.settings import load_settings
+
+
+def _new_event_loop() -> asyncio.AbstractEventLoop:
+    # uvloop where installed, as govbot's own servers do (bot.event_loop); the
+    # sandbox stands in for other organisations' systems and imports nothing of ours.
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 def main() -> int:
@@ -23,7 +34,11 @@ def main() -> int:
         "sandbox.starting", host=settings.host, port=settings.port
     )
     web.run_app(
-        create_app(settings), host=settings.host, port=settings.port, print=None
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        loop=_new_event_loop(),
     )
     return 0
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +35,7 @@ from bench.load.world import (
     World,
     vehicles_to_register,
 )
+from bot import event_loop
 from tests.e2e.conftest import Admin
 from tests.e2e.stack import start_stack
 
@@ -104,7 +104,7 @@ def measure_reference(config: LoadConfig, work: Path, figures: Figures) -> None:
         phases = [Phase("warmup", 1, conversations=WARMUP_CONVERSATIONS)]
         phases += _closed_loop(config)
         source = reference.ReferenceSource()
-        results = asyncio.run(
+        results = event_loop.run(
             _phases(
                 lambda: rest_target(process.url),
                 source,
@@ -199,7 +199,7 @@ def measure_ours(config: LoadConfig, work: Path, figures: Figures) -> None:
         )
         phases = [Phase("warmup", 1, conversations=WARMUP_CONVERSATIONS)]
         phases += [*_closed_loop(config), citizens]
-        results = asyncio.run(_phases(open_target, mix, phases, config.seed, pids))
+        results = event_loop.run(_phases(open_target, mix, phases, config.seed, pids))
         after = take_snapshot(admin)
     finally:
         stop()

@@ -16,7 +16,6 @@ docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 import tempfile
@@ -32,6 +31,7 @@ from bench.load.sandbox_state import StateReport, check_final_state, take_snapsh
 from bench.load.stats import PhaseStats, phase_stats
 from bench.load.targets import rest_target
 from bench.report import write_section
+from bot import event_loop
 from tests.e2e.conftest import Admin
 from tests.e2e.stack import APP_PYTHON, Process, free_port, start, start_stack
 from tests.faults.world import RedisServer, redis_vars
@@ -101,7 +101,7 @@ def measure(concurrency: int, seconds: float, seed: int, work: Path) -> ScaleFig
                 "nginx": balancer.popen.pid,
             }
             warm = [Phase("warmup", 2, conversations=8)]
-            single = asyncio.run(
+            single = event_loop.run(
                 _phases(
                     lambda: rest_target(stack.rasa.url),
                     mix,
@@ -110,7 +110,7 @@ def measure(concurrency: int, seconds: float, seed: int, work: Path) -> ScaleFig
                     pids,
                 )
             )
-            two = asyncio.run(
+            two = event_loop.run(
                 _phases(
                     lambda: rest_target(f"http://127.0.0.1:{rasa_port}"),
                     mix,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from jsonschema import ValidationError, validate
+from jsonschema import ValidationError, validate, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 from rasa.shared.utils.common import all_subclasses
@@ -84,3 +84,76 @@ def test_event_types_resolve_as_rasa_resolves_them() -> None:
         {"event": "slot", "name": "plate", "value": "粤B1"}
     )
     assert restored == SlotSet("plate", "粤B1")
+
+
+def _real_events() -> list[dict[str, Any]]:
+    """One serialised event of every kind an action server may return."""
+    from datetime import datetime
+
+    from rasa.shared.core import events as ev
+
+    return [
+        e.as_dict()
+        for e in (
+            ev.UserUttered(
+                "我要查违章", {"name": "query_violations", "confidence": 0.9}
+            ),
+            ev.BotUttered("好的", {"buttons": [{"title": "是", "payload": "是"}]}),
+            ev.SlotSet("plate_number", "粤B12345"),
+            ev.SlotSet("exam_date", None),
+            ev.ActiveLoop("exam_booking_form"),
+            ev.ActiveLoop(None),
+            ev.ActionExecuted("action_listen"),
+            ev.ActionExecutionRejected("exam_booking_form"),
+            ev.Restarted(),
+            ev.AllSlotsReset(),
+            ev.SessionStarted(),
+            ev.ConversationPaused(),
+            ev.ConversationResumed(),
+            ev.FollowupAction("action_listen"),
+            ev.UserUtteranceReverted(),
+            ev.ActionReverted(),
+            ev.StoryExported(),
+            ev.LoopInterrupted(True),
+            ev.ReminderScheduled("EXTERNAL_reminder", datetime(2026, 12, 1, 9)),
+            ev.ReminderCancelled(name="reminder"),
+            ev.AgentUttered("hi"),
+            ev.EntitiesAdded([{"entity": "plate_number", "value": "粤B12345"}]),
+        )
+    ]
+
+
+def _variants() -> list[dict[str, Any]]:
+    """Real events, then each with one field replaced by a value of another type."""
+    odd: list[Any] = [None, 7, 1.5, True, "x", [], {}, ["x"]]
+    found: list[dict[str, Any]] = []
+    for event in _real_events():
+        found.append({"events": [event]})
+        for key in event:
+            for value in odd:
+                found.append({"events": [{**event, key: value}]})
+        found.append({"events": [{k: v for k, v in event.items() if k != "event"}]})
+    found += [{"events": [1]}, {"events": [[]]}, {"events": None}, [], "x"]
+    return found
+
+
+def test_the_fast_check_passes_only_what_jsonschema_passes() -> None:
+    schema = RemoteAction.action_response_format_spec()
+    fast = rasa_runtime.fast_response_check(schema)
+    assert fast is not None
+    full_validator = validators.validator_for(schema)(schema)
+    cases = VALID + INVALID + _variants()
+    passed = refused = 0
+    for response in cases:
+        valid = full_validator.is_valid(response)
+        assert fast(response) is valid, response
+        passed += valid
+        refused += not valid
+    # Both kinds occur, so agreement is not trivial.
+    assert passed > 20 and refused > 100
+
+
+def test_a_schema_of_another_shape_gets_no_fast_check() -> None:
+    assert rasa_runtime.fast_response_check({"type": "object"}) is None
+    unnamed = {"properties": {"events": {"items": {"oneOf": [{"properties": {}}]}}}}
+    assert rasa_runtime.fast_response_check(unnamed) is None

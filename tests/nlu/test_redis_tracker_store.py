@@ -8,6 +8,7 @@ sessions, while the lean store reads each stored tracker once per save.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -118,7 +119,11 @@ async def _compare(red: redis.Redis, turns: list[list[Event]]) -> tuple[int, int
     before = _gets(red)
     await _play(lean, "citizen", turns)
     lean_gets = _gets(red) - before
-    assert red.get("lean:tracker:citizen") == red.get("stock:tracker:citizen")
+    lean_json, stock_json = (
+        red.get("lean:tracker:citizen"),
+        red.get("stock:tracker:citizen"),
+    )
+    assert lean_json is not None and json.loads(lean_json) == json.loads(stock_json)
     assert lean.event_broker.published == stock.event_broker.published
     assert 0 < red.ttl("lean:tracker:citizen") <= 600
     full = await lean.retrieve_full_tracker("citizen")
