@@ -74,6 +74,7 @@ bench: install train
 	$(APP)/bin/python -m bench.channel_overhead
 	$(APP)/bin/python -m bench.load --duration 300 --citizens 40
 	$(APP)/bin/python -m bench.load --duration 300 --citizens 40 --target telegram
+	$(APP)/bin/python -m bench.load --duration 300 --citizens 56 --target telegram --rasa-instances 2
 	$(APP)/bin/python -m bench.load.scale --concurrency 8 --seconds 60
 
 # pip-audit over both lock files; says plainly when no advisory service is reachable.

@@ -24,19 +24,35 @@ at least twice per message: the walk was about 14 % of a message's CPU in
 Rasa on the full assistant under load (py-spy). Each event type is now looked
 up once; unknown types still go through Rasa's walk, default and error.
 
+``EndpointConfig.request`` opens a new ``aiohttp.ClientSession``, hence a
+new TCP connection, for every call to the action server, and ``json``
+encodes the whole tracker into each request body: together about 16 % of the
+Rasa event loop's busy time under load (py-spy, ``--gil``), plus an accept
+per call in the action server. Each endpoint now keeps one session (its
+connection pool, Rasa's headers, auth and timeout) for the running event loop
+and encodes bodies with ujson; the session stays open across requests and is
+closed when the process exits.
+
 Applied by ``apply()``, which ``bot.rule_policy`` (a policy every model of
 ours loads) calls on import; it is idempotent.
 """
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import contextlib
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
+from rasa.utils.endpoints import EndpointConfig
+
+from bot import fast_json
 
 _applied = False
 
@@ -98,6 +114,63 @@ def fast_response_check(schema: dict[str, Any]) -> Callable[[Any], bool] | None:
     return passes
 
 
+_SESSION_ATTRIBUTE = "_govbot_session"
+_kept_sessions: list[aiohttp.ClientSession] = []
+
+
+class _KeptSession:
+    """What ``EndpointConfig.session()`` returns: ``async with`` lends the kept
+    session and leaves it open (Rasa closes the one it gets after each call)."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self._session
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+def _keep_sessions() -> None:
+    make_session = EndpointConfig.session
+
+    def session(self: EndpointConfig) -> _KeptSession:
+        loop = asyncio.get_running_loop()
+        kept_loop, kept = self.__dict__.get(_SESSION_ATTRIBUTE, (None, None))
+        if kept is None or kept.closed or kept_loop is not loop:
+            fresh = make_session(self)  # Rasa's headers, auth and timeout
+            kept = aiohttp.ClientSession(
+                headers=fresh.headers,
+                auth=fresh.auth,
+                timeout=fresh.timeout,
+                json_serialize=fast_json.dumps,
+            )
+            _close_now(fresh)
+            self.__dict__[_SESSION_ATTRIBUTE] = (loop, kept)
+            _kept_sessions.append(kept)
+        return _KeptSession(kept)
+
+    EndpointConfig.session = session  # type: ignore[assignment,method-assign]
+    atexit.register(_close_kept_sessions)
+
+
+def _close_now(session: aiohttp.ClientSession) -> None:
+    # A session that never connected holds no connection: closing its
+    # connector synchronously frees it without "Unclosed client session".
+    connector = session.connector
+    if connector is not None:
+        connector._close()
+
+
+def _close_kept_sessions() -> None:
+    for session in _kept_sessions:
+        if not session.closed:
+            with contextlib.suppress(Exception):
+                _close_now(session)
+    _kept_sessions.clear()
+
+
 def _cache_event_types() -> None:
     walk = Event.resolve_by_type
     known: dict[str, type[Event]] = {}
@@ -116,11 +189,12 @@ def _cache_event_types() -> None:
 
 
 def apply() -> None:
-    """Swap in the cached-validator check and the event type lookup."""
+    """Swap in the fast response check, the event type lookup and kept sessions."""
     global _applied
     if _applied:
         return
     _cache_event_types()
+    _keep_sessions()
     validator = _response_validator()
     fast = fast_response_check(RemoteAction.action_response_format_spec())
     original = RemoteAction._validate_action_result

@@ -26,12 +26,9 @@ redis-server).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from itertools import islice
-from typing import Any
 
-import ujson
 from rasa.core.tracker_store import RedisTrackerStore
 from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.events import Event
@@ -40,6 +37,8 @@ from rasa.shared.core.trackers import (
     TrackerEventDiffEngine,
     get_trackers_for_conversation_sessions,
 )
+
+from bot.fast_json import canonical, dumps
 
 
 def last_session(tracker: DialogueStateTracker | None) -> DialogueStateTracker | None:
@@ -58,18 +57,6 @@ def continues(prior: DialogueStateTracker, tracker: DialogueStateTracker) -> boo
     return list(islice(tracker.events, count)) == list(prior.events)
 
 
-def _canonical(event_dict: dict[str, Any]) -> str:
-    return ujson.dumps(event_dict, sort_keys=True, ensure_ascii=False, default=repr)
-
-
-def _to_json(value: Any) -> str:
-    """``json.dumps(value)``'s content, faster; ``json``'s errors for what ujson refuses."""
-    try:
-        return ujson.dumps(value, escape_forward_slashes=False)
-    except (TypeError, OverflowError):
-        return json.dumps(value)
-
-
 def merged_events(prior: Iterable[Event], current: Iterable[Event]) -> list[Event]:
     """Rasa's ``_merge_trackers`` rule, in linear time for events already stored.
 
@@ -78,10 +65,10 @@ def merged_events(prior: Iterable[Event], current: Iterable[Event]) -> list[Even
     """
     kept = list(prior)
     kept_dicts = [event.as_dict() for event in kept]
-    known = {_canonical(d) for d in kept_dicts}
+    known = {canonical(d) for d in kept_dicts}
     for event in current:
         as_dict = event.as_dict()
-        key = _canonical(as_dict)
+        key = canonical(as_dict)
         if key in known:
             continue  # equal JSON: an equal dict is kept already
         # Not seen by its JSON; compare as Rasa does (dict equality).
@@ -120,7 +107,7 @@ class LeanRedisTrackerStore(RedisTrackerStore):
         events: list[Event] = list(tracker.events)
         if prior is not None and prior.events and not continues(prior, tracker):
             events = merged_events(prior.events, tracker.events)
-        serialised = _to_json(Dialogue(tracker.sender_id, events).as_dict())
+        serialised = dumps(Dialogue(tracker.sender_id, events).as_dict())
         self.red.set(key, serialised, ex=timeout)
 
 

@@ -25,6 +25,7 @@ class LoadConfig:
         target: Channel the citizens use.
         reference: Stock configuration of the reference bot (None: no reference).
         write: Whether to rewrite the ``load`` section of docs/benchmarks.md.
+        rasa_instances: Rasa servers behind nginx (telegram target; 1: no nginx).
     """
 
     citizens: int
@@ -38,6 +39,7 @@ class LoadConfig:
     reference: str | None
     write: bool
     quick: bool
+    rasa_instances: int = 1
 
     def command(self) -> str:
         """The command line that reproduces this run."""
@@ -54,11 +56,14 @@ class LoadConfig:
             parts.append(f"--reference {self.reference or 'none'}")
         if self.target != "rest":
             parts.append(f"--target {self.target}")
+        if self.rasa_instances != 1:
+            parts.append(f"--rasa-instances {self.rasa_instances}")
         return " ".join(parts)
 
     def section(self) -> str:
         """The docs/benchmarks.md section this run rewrites (one per target)."""
-        return "load" if self.target == "rest" else f"load-{self.target}"
+        name = "load" if self.target == "rest" else f"load-{self.target}"
+        return name if self.rasa_instances == 1 else f"{name}-{self.rasa_instances}rasa"
 
     def vehicles_needed(self) -> int:
         """Vehicles to register: a generous estimate of the violations conversations.
@@ -106,6 +111,13 @@ def parse_args(argv: list[str] | None = None) -> LoadConfig:
         "assistant, gateway webhook to Rasa on Redis",
     )
     parser.add_argument(
+        "--rasa-instances",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="telegram target: Rasa servers sharing Redis behind nginx",
+    )
+    parser.add_argument(
         "--reference",
         choices=("default", "logreg", "none"),
         default="default",
@@ -120,6 +132,8 @@ def parse_args(argv: list[str] | None = None) -> LoadConfig:
     args = parser.parse_args(argv)
     if args.think_min < 0 or args.think_max < args.think_min:
         parser.error("need 0 <= --think-min <= --think-max")
+    if args.rasa_instances != 1 and args.target != "telegram":
+        parser.error("--rasa-instances applies to --target telegram")
     if args.quick:
         args.duration, args.citizens, args.level_seconds = 30.0, 10, 6.0
         args.levels = (1, 4)
@@ -136,4 +150,5 @@ def parse_args(argv: list[str] | None = None) -> LoadConfig:
         reference=None if args.reference == "none" else args.reference,
         write=(not args.quick) if args.write is None else args.write,
         quick=args.quick,
+        rasa_instances=args.rasa_instances,
     )

@@ -20,9 +20,30 @@ def process_cpu_s(pid: int) -> float:
     return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
+def descendants(pid: int) -> list[int]:
+    """Live child processes of ``pid``, theirs, and so on (nginx's workers)."""
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        parent = pending.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                children = [int(c) for c in task.read_text().split()]
+            except (OSError, ValueError):
+                continue
+            found += children
+            pending += children
+    return found
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds of ``pid`` and its live descendants."""
+    return process_cpu_s(pid) + sum(process_cpu_s(c) for c in descendants(pid))
+
+
 def cpu_readings(pids: dict[str, int]) -> dict[str, float]:
-    """CPU seconds so far of each named process, and of this (generator) process."""
-    readings = {name: process_cpu_s(pid) for name, pid in pids.items()}
+    """CPU seconds so far of each named process tree, and of this (generator) process."""
+    readings = {name: tree_cpu_s(pid) for name, pid in pids.items()}
     own = os.times()
     readings[GENERATOR] = own.user + own.system
     return readings

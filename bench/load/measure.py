@@ -167,7 +167,7 @@ def measure_ours(config: LoadConfig, work: Path, figures: Figures) -> None:
     work.mkdir(parents=True, exist_ok=True)
     open_target: OpenTarget
     if config.target == "telegram":
-        assistant = start_full_assistant(work)
+        assistant = start_full_assistant(work, config.rasa_instances)
         stack, stop, pids = assistant.stack, assistant.stop, assistant.pids()
         gateway = assistant.gateway.url
 

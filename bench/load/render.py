@@ -90,7 +90,16 @@ def _citizens_table(figures: Figures) -> list[str]:
     ]
 
 
-CPU_COLUMNS = ("rasa", "actions", "sandbox", "gateway", "redis", GENERATOR)
+CPU_COLUMNS = (
+    "rasa",
+    "rasa2",
+    "nginx",
+    "actions",
+    "sandbox",
+    "gateway",
+    "redis",
+    GENERATOR,
+)
 
 
 def _cpu_table(figures: Figures) -> list[str]:
@@ -173,6 +182,17 @@ TARGET_DESCRIPTIONS = {
 }
 
 
+def _instances_description(config: LoadConfig) -> str:
+    if config.rasa_instances == 1:
+        return ""
+    return (
+        f" Here {config.rasa_instances} Rasa instances (same model, same Redis "
+        "trackers and lock) take the gateway's turns round-robin through nginx; "
+        "one action server. Stock Rasa stays one process, so the share of its "
+        "maximum compares a scaled-out govbot with a single stock process."
+    )
+
+
 def render(figures: Figures) -> str:
     """The markdown section."""
     config = figures.config
@@ -185,11 +205,16 @@ def render(figures: Figures) -> str:
     ref_max = _max_rate(figures.reference)
     ours_max = _max_rate(figures.ours)
     title = "" if config.target == "rest" else f" ({config.target})"
+    if config.rasa_instances > 1:
+        title = (
+            f" ({config.target}, {config.rasa_instances} Rasa instances behind nginx)"
+        )
     lines = [
         f"## Load: simulated citizens beside stock Rasa{title}",
         "",
         f"Command: `{config.command()}` (part of `make bench`). Target: "
-        f"`{config.target}`, {TARGET_DESCRIPTIONS[config.target]} Stock Rasa = "
+        f"`{config.target}`, {TARGET_DESCRIPTIONS[config.target]}"
+        f"{_instances_description(config)} Stock Rasa = "
         "a four-intent bot answered by responses only, in-memory tracker, REST channel, "
         f"{_reference_description(config)}, trained and served by the benchmark in "
         "the same run.",

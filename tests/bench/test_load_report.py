@@ -196,3 +196,64 @@ def test_cpu_readings_come_from_proc_and_subtract() -> None:
     used = cpu_used({"rasa": 1.0, GENERATOR: 2.0}, {"rasa": 1.5, GENERATOR: 2.25})
     assert used == {"rasa": 0.5, GENERATOR: 0.25}
     assert set(cpu_readings({"self": os.getpid()})) == {"self", GENERATOR}
+
+
+def test_two_rasa_instances_have_their_own_section_and_columns() -> None:
+    config = parse_args(
+        ["--levels", "1", "--target", "telegram", "--rasa-instances", "2"]
+    )
+    assert config.rasa_instances == 2
+    assert config.section() == "load-telegram-2rasa"
+    assert config.command().endswith("--target telegram --rasa-instances 2")
+    figures = Figures(config)
+    figures.ours = {
+        1: replace(
+            stats(1, 14.0, 70.0),
+            cpu_ms={"rasa": 10.0, "rasa2": 11.0, "nginx": 1.0, "gateway": 6.0},
+        )
+    }
+    body = render(figures)
+    assert body.startswith(
+        "## Load: simulated citizens beside stock Rasa "
+        "(telegram, 2 Rasa instances behind nginx)"
+    )
+    assert "2 Rasa instances (same model, same Redis" in body
+    assert "| CPU ms per message | rasa | rasa2 | nginx | gateway | total |" in body
+    assert "| govbot, concurrency 1 | 10.0 | 11.0 | 1.0 | 6.0 | 28.0 |" in body
+
+
+def test_several_rasa_instances_need_the_telegram_target() -> None:
+    with pytest.raises(SystemExit):
+        parse_args(["--rasa-instances", "2"])
+
+
+def test_a_process_tree_counts_its_live_children() -> None:
+    import subprocess
+    import sys
+    import time
+
+    from bench.load.cpu import descendants, tree_cpu_s
+
+    # A parent that idles while its child burns CPU (as nginx's master and worker).
+    burn = "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass\ntime.sleep(30)"
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import subprocess, sys, time\np = subprocess.Popen([sys.executable, '-c', {burn!r}])\ntime.sleep(30)",
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while (
+            time.monotonic() < deadline
+            and tree_cpu_s(parent.pid) - process_cpu_s(parent.pid) < 0.5
+        ):
+            time.sleep(0.1)
+        assert len(descendants(parent.pid)) == 1
+        assert tree_cpu_s(parent.pid) - process_cpu_s(parent.pid) >= 0.5
+    finally:
+        for child in descendants(parent.pid):
+            os.kill(child, 9)
+        parent.kill()
+        parent.wait()

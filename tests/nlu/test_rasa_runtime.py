@@ -157,3 +157,66 @@ def test_a_schema_of_another_shape_gets_no_fast_check() -> None:
     assert rasa_runtime.fast_response_check({"type": "object"}) is None
     unnamed = {"properties": {"events": {"items": {"oneOf": [{"properties": {}}]}}}}
     assert rasa_runtime.fast_response_check(unnamed) is None
+
+
+async def _serve_echo(port: int, seen: list[dict[str, Any]]) -> Any:
+    from aiohttp import web
+
+    async def echo(request: web.Request) -> web.Response:
+        seen.append(
+            {
+                "peer": request.transport.get_extra_info("peername"),
+                "body": await request.json(),
+                "auth": request.headers.get("Authorization"),
+                "custom": request.headers.get("X-Custom"),
+                "token": request.query.get("token"),
+            }
+        )
+        if request.query.get("fail"):
+            return web.json_response({"error": "不行"}, status=422)
+        return web.json_response((await request.json())["text"])
+
+    app = web.Application()
+    app.router.add_post("/webhook", echo)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
+def test_endpoint_requests_share_one_connection_with_rasas_settings() -> None:
+    import asyncio
+
+    from aiohttp.test_utils import unused_port
+    from rasa.utils.endpoints import ClientResponseError
+
+    port = unused_port()
+    seen: list[dict[str, Any]] = []
+    endpoint = EndpointConfig(
+        f"http://127.0.0.1:{port}/webhook",
+        headers={"X-Custom": "govbot"},
+        basic_auth={"username": "rasa", "password": "secret"},
+        token="t0k",
+    )
+
+    async def calls() -> list[Any]:
+        runner = await _serve_echo(port, seen)
+        try:
+            answers = [
+                await endpoint.request(json={"text": f"粤B/{i} 預約"}) for i in range(3)
+            ]
+            with pytest.raises(ClientResponseError) as failed:
+                await endpoint.request(json={"text": "x"}, params={"fail": "1"})
+            answers.append(failed.value.status)
+            return answers
+        finally:
+            await runner.cleanup()
+
+    assert asyncio.run(calls()) == ["粤B/0 預約", "粤B/1 預約", "粤B/2 預約", 422]
+    assert len({call["peer"] for call in seen}) == 1  # one kept connection
+    assert {call["auth"] for call in seen} == {"Basic cmFzYTpzZWNyZXQ="}
+    assert {(call["custom"], call["token"]) for call in seen} == {("govbot", "t0k")}
+    # A later event loop (Rasa restarted in-process, tests) gets its own session.
+    seen.clear()
+    assert asyncio.run(calls())[0] == "粤B/0 預約"
+    assert len(seen) == 4
