@@ -38,7 +38,6 @@ import json
 import logging
 import secrets
 import time
-import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -46,12 +45,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import redis
-import redis.asyncio as aioredis
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.lock_scripts import ACQUIRE, ISSUE, READ, RELEASE, Script
+from bot.redis_clients import LoopClients
 
 logger = logging.getLogger(__name__)
 
@@ -187,10 +186,7 @@ class AtomicRedisLockStore(LockStore):
         # The synchronous client serves Rasa's synchronous LockStore API;
         # lock(), the one Rasa's processor calls, never blocks the event loop.
         self.red = redis.StrictRedis(**self._connection)
-        # redis.asyncio connections belong to the loop that opened them.
-        self._clients: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, aioredis.Redis
-        ] = weakref.WeakKeyDictionary()
+        self._clients = LoopClients(**self._connection)
         self._tasks: set[asyncio.Task[Any]] = set()
         super().__init__()
 
@@ -340,9 +336,7 @@ class AtomicRedisLockStore(LockStore):
 
     async def aclose(self) -> None:
         """Closes the connections this store opened on the running loop."""
-        client = self._clients.pop(asyncio.get_running_loop(), None)
-        if client is not None:
-            await client.close(close_connection_pool=True)
+        await self._clients.aclose()
         self.red.close()
 
     # -- Rasa's synchronous LockStore API, atomic as well ---------------------
@@ -391,14 +385,6 @@ class AtomicRedisLockStore(LockStore):
 
     # -- plumbing -------------------------------------------------------------
 
-    def _client(self) -> aioredis.Redis:
-        loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None:
-            client = aioredis.Redis(**self._connection)
-            self._clients[loop] = client
-        return client
-
     def _guard(self, call: Callable[[], T]) -> T:
         try:
             return call()
@@ -412,6 +398,6 @@ class AtomicRedisLockStore(LockStore):
     async def _run_async(self, script: Script, conversation_id: str, *args: Any) -> Any:
         key = self.key(conversation_id)
         try:
-            return await script.call_async(self._client(), key, *args)
+            return await script.call_async(self._clients.get(), key, *args)
         except REDIS_FAILURES as exc:
             raise LockError(f"Redis lock store unavailable: {exc!r}") from exc

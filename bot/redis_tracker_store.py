@@ -22,31 +22,58 @@ Rasa's dependencies; twice as fast as ``json`` here), without the spaces.
 Keys, the stored JSON's content, expiry and what the event broker receives are
 Rasa's (``tests/nlu/test_redis_tracker_store.py`` compares both stores on one
 redis-server).
+
+Rasa's store talks to Redis with the synchronous client from inside its
+``async`` methods, so every GET and SET stalls Rasa's event loop for a round
+trip; on a busy two-core machine, where redis-server waits its turn for a
+core, that was 17 % of the loop's time under load (py-spy during
+`python -m bench.load --target telegram`). Reads and writes here go through
+redis.asyncio, so other conversations are served meanwhile; the synchronous
+client (``red``) stays for Rasa's and tools' synchronous use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import islice
+from typing import Any
 
+from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import RedisTrackerStore
+from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.conversation import Dialogue
-from rasa.shared.core.events import Event
-from rasa.shared.core.trackers import (
-    DialogueStateTracker,
-    TrackerEventDiffEngine,
-    get_trackers_for_conversation_sessions,
-)
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, Event
+from rasa.shared.core.trackers import DialogueStateTracker, TrackerEventDiffEngine
 
 from bot.fast_json import canonical, dumps
+from bot.redis_clients import LoopClients
 
 
 def last_session(tracker: DialogueStateTracker | None) -> DialogueStateTracker | None:
-    """What Rasa's ``retrieve`` returns for a stored tracker: its last session."""
+    """What Rasa's ``retrieve`` returns for a stored tracker: its last session.
+
+    Rasa splits the events before every ``action_session_start`` and rebuilds a
+    tracker for each part, then keeps the last; only the last is built here,
+    and none when there is a single part (Rasa returns the tracker itself then).
+    """
     if tracker is None:
         return None
-    sessions = get_trackers_for_conversation_sessions(tracker)
-    return tracker if len(sessions) <= 1 else sessions[-1]
+    events = list(tracker.events)
+    for start in range(len(events) - 1, 0, -1):
+        event = events[start]
+        if (
+            isinstance(event, ActionExecuted)
+            and event.action_name == ACTION_SESSION_START_NAME
+        ):
+            return DialogueStateTracker.from_events(
+                tracker.sender_id,
+                events[start:],
+                tracker.slots.values(),
+                sender_source=tracker.sender_source,
+                max_event_history=tracker._max_event_history,
+            )
+    return tracker
 
 
 def continues(prior: DialogueStateTracker, tracker: DialogueStateTracker) -> bool:
@@ -81,7 +108,74 @@ def merged_events(prior: Iterable[Event], current: Iterable[Event]) -> list[Even
 
 
 class LeanRedisTrackerStore(RedisTrackerStore):
-    """``RedisTrackerStore`` with a save that reads once and merges in linear time."""
+    """``RedisTrackerStore`` that never blocks the event loop and saves in one read."""
+
+    def __init__(
+        self,
+        domain: Domain,
+        host: str = "localhost",
+        port: int = 6379,
+        db: int = 0,
+        username: str | None = None,
+        password: str | None = None,
+        event_broker: EventBroker | None = None,
+        record_exp: float | None = None,
+        key_prefix: str | None = None,
+        use_ssl: bool = False,
+        ssl_keyfile: str | None = None,
+        ssl_certfile: str | None = None,
+        ssl_ca_certs: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Rasa's parameters and keys; an asynchronous client beside Rasa's."""
+        super().__init__(
+            domain,
+            host=host,
+            port=port,
+            db=db,
+            username=username,
+            password=password,
+            event_broker=event_broker,
+            record_exp=record_exp,
+            key_prefix=key_prefix,
+            use_ssl=use_ssl,
+            ssl_keyfile=ssl_keyfile,
+            ssl_certfile=ssl_certfile,
+            ssl_ca_certs=ssl_ca_certs,
+            **kwargs,
+        )
+        self._clients = LoopClients(
+            host=host,
+            port=port,
+            db=db,
+            username=username,
+            password=password,
+            ssl=use_ssl,
+            ssl_keyfile=ssl_keyfile,
+            ssl_certfile=ssl_certfile,
+            ssl_ca_certs=ssl_ca_certs,
+            decode_responses=True,
+        )
+
+    async def _retrieve(
+        self, sender_id: str, fetch_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        """Rasa's ``_retrieve``, reading without blocking the loop."""
+        stored = await self._clients.get().get(self.key_prefix + sender_id)
+        if stored is None:
+            return None
+        tracker = self.deserialise_tracker(sender_id, stored)
+        return tracker if fetch_all_sessions else last_session(tracker)
+
+    async def keys(self) -> Iterable[str]:
+        """Rasa's ``keys`` (every stored key with the prefix), without blocking."""
+        keys = await self._clients.get().keys(self.key_prefix + "*")
+        return [str(key) for key in keys]  # str already: decode_responses
+
+    async def aclose(self) -> None:
+        """Closes the running loop's connections (and Rasa's client)."""
+        await self._clients.aclose()
+        self.red.close()
 
     async def save(
         self, tracker: DialogueStateTracker, timeout: float | None = None
@@ -90,7 +184,8 @@ class LeanRedisTrackerStore(RedisTrackerStore):
         if not timeout and self.record_exp:
             timeout = self.record_exp
         key = self.key_prefix + tracker.sender_id
-        stored = self.red.get(key)
+        client = self._clients.get()
+        stored = await client.get(key)
         prior = (
             self.deserialise_tracker(tracker.sender_id, stored)
             if stored is not None
@@ -108,7 +203,8 @@ class LeanRedisTrackerStore(RedisTrackerStore):
         if prior is not None and prior.events and not continues(prior, tracker):
             events = merged_events(prior.events, tracker.events)
         serialised = dumps(Dialogue(tracker.sender_id, events).as_dict())
-        self.red.set(key, serialised, ex=timeout)
+        # ``record_exp`` goes to Redis as configured, as Rasa's store sends it.
+        await client.set(key, serialised, ex=timeout)  # type: ignore[arg-type]
 
 
 __all__ = ["LeanRedisTrackerStore", "continues", "last_session", "merged_events"]

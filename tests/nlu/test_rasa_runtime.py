@@ -3,12 +3,14 @@ does; the cached event type lookup finds what Rasa's finds."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
 from jsonschema import ValidationError, validate, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.shared.core.slots import AnySlot, ListSlot, Slot, TextSlot
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 
@@ -220,3 +222,35 @@ def test_endpoint_requests_share_one_connection_with_rasas_settings() -> None:
     seen.clear()
     assert asyncio.run(calls())[0] == "粤B/0 預約"
     assert len(seen) == 4
+
+
+def test_slot_copies_are_what_the_copy_protocol_makes(agent: Any) -> None:
+    assert Slot.__copy__ is rasa_runtime.shallow_copy
+    slots = agent.processor.domain.slots
+    assert {type(slot) for slot in slots} >= {TextSlot, AnySlot}
+    for slot in slots:
+        slot.value = ["可变", slot.name] if isinstance(slot, ListSlot) else slot.value
+        ours = copy.copy(slot)
+        # What copy.copy does without __copy__: reduce, then rebuild.
+        generic = copy._reconstruct(slot, None, *slot.__reduce_ex__(4))  # type: ignore[attr-defined]
+        assert type(ours) is type(generic) is type(slot) and ours is not slot
+        assert vars(ours) == vars(generic) == vars(slot)
+        before = slot.value
+        ours.value = "改了"  # a copy's own value, not the domain's
+        assert slot.value == before == generic.value
+        slot.reset()
+
+
+def test_slot_copies_step_aside_for_classes_that_customise_copying() -> None:
+    class Custom(TextSlot):
+        def __getstate__(self) -> dict[str, Any]:
+            return dict(vars(self))
+
+    try:
+        assert rasa_runtime._fast_slot_copies() is False
+    finally:
+        del Custom
+        import gc
+
+        gc.collect()
+    assert rasa_runtime._fast_slot_copies() is True

@@ -8,6 +8,7 @@ sessions, while the lean store reads each stored tracker once per save.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -25,9 +26,17 @@ from rasa.shared.core.events import (
     SlotSet,
     UserUttered,
 )
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.trackers import (
+    DialogueStateTracker,
+    get_trackers_for_conversation_sessions,
+)
 
-from bot.redis_tracker_store import LeanRedisTrackerStore, continues, merged_events
+from bot.redis_tracker_store import (
+    LeanRedisTrackerStore,
+    continues,
+    last_session,
+    merged_events,
+)
 
 pytestmark = [pytest.mark.engine, pytest.mark.redis]
 
@@ -155,6 +164,75 @@ async def test_earlier_sessions_are_merged_as_rasa_does(red: redis.Redis) -> Non
     assert last is not None and [
         e.text for e in last.events if isinstance(e, UserUttered)
     ] == ["查违章 第4次"]
+
+
+async def _ticks_during(work: Any) -> int:
+    """How often another task ran on the loop while ``work`` was awaited."""
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    task = asyncio.ensure_future(ticker())
+    await asyncio.sleep(0)  # the ticker is waiting on its first sleep
+    try:
+        before = ticks
+        await work
+        return ticks - before
+    finally:
+        task.cancel()
+
+
+async def test_reads_and_writes_leave_the_event_loop_free(red: redis.Redis) -> None:
+    lean = _store(LeanRedisTrackerStore, red, "lean")
+    stock = _store(RedisTrackerStore, red, "stock")
+    await _play(lean, "citizen", [_session_start() + _turn(0)])
+    await _play(stock, "citizen", [_session_start() + _turn(0)])
+    tracker = await lean.retrieve("citizen")
+    assert tracker is not None
+    tracker.update(BotUttered("还在"), DOMAIN)
+    # redis-server answers nobody for 0.3 s, as a busy or restarting one would.
+    calls = {
+        "lean retrieve": lean.retrieve("citizen"),
+        "lean save": lean.save(tracker),
+        "lean keys": lean.keys(),
+        "stock retrieve": stock.retrieve("citizen"),
+    }
+    ticks = {}
+    for name, call in calls.items():
+        red.execute_command("CLIENT", "PAUSE", 300, "ALL")
+        ticks[name] = await _ticks_during(call)
+    # Rasa's store holds the loop for the whole pause; the lean one does not.
+    assert ticks["stock retrieve"] == 0
+    assert min(ticks[name] for name in calls if name.startswith("lean")) >= 5, ticks
+    stored = await lean.retrieve("citizen")
+    assert stored is not None and stored.events[-1] == BotUttered("还在")
+    assert sorted(await lean.keys()) == ["lean:tracker:citizen"]
+    await lean.aclose()
+
+
+def test_last_session_is_the_one_rasa_splits_off() -> None:
+    cases = [
+        [],
+        _turn(0),
+        _session_start() + _turn(0),
+        _session_start()[1:] + _turn(0),  # the session start first
+        _session_start() + _turn(0) + _session_start() + _turn(1),
+        _turn(0) + _session_start() + _session_start() + _turn(2),
+        _turn(0) + _session_start()[:2],  # a new session, nothing said yet
+    ]
+    for events in cases:
+        tracker = DialogueStateTracker.from_events("c", events, DOMAIN.slots)
+        sessions = get_trackers_for_conversation_sessions(tracker)
+        rasa = tracker if len(sessions) <= 1 else sessions[-1]
+        ours = last_session(tracker)
+        assert ours is not None
+        assert [e.as_dict() for e in ours.events] == [e.as_dict() for e in rasa.events]
+        assert ours.current_slot_values() == rasa.current_slot_values()
+        assert (ours is tracker) == (rasa is tracker)
 
 
 def test_continues_means_same_events_then_more() -> None:
