@@ -72,9 +72,9 @@ bench: install train
 	$(ENGINE)/bin/python -m bench.spacy_compare
 	$(APP)/bin/python -m bench.turn_latency
 	$(APP)/bin/python -m bench.channel_overhead
-	$(APP)/bin/python -m bench.load --duration 300 --citizens 40
-	$(APP)/bin/python -m bench.load --duration 300 --citizens 40 --target telegram
-	$(APP)/bin/python -m bench.load --duration 300 --citizens 56 --target telegram --rasa-instances 2
+	$(APP)/bin/python -m bench.load --duration 300 --citizens auto
+	$(APP)/bin/python -m bench.load --duration 300 --citizens auto --target telegram
+	$(APP)/bin/python -m bench.load --duration 300 --citizens auto --target telegram --rasa-instances 2
 	$(APP)/bin/python -m bench.load.scale --concurrency 8 --seconds 60
 
 # pip-audit over both lock files; says plainly when no advisory service is reachable.

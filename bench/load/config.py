@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from bench.load.runner import ThinkTime
 
 TARGETS = ("rest", "telegram")
+# Vehicles are registered before the crowd is sized: enough for this many.
+AUTO_CITIZENS_AT_MOST = 100
 
 
 @dataclass(frozen=True)
@@ -15,7 +17,8 @@ class LoadConfig:
     """What one run measures.
 
     Attributes:
-        citizens: Concurrent conversations of the think-time phase.
+        citizens: Concurrent conversations of the think-time phase (None:
+            sized from the run's own figures, ``bench/load/sizing.py``).
         duration_s: Length of the think-time phase (None: ``conversations`` bounds it).
         conversations: Number of conversations of the think-time phase instead.
         think: Pause before each message of the think-time phase.
@@ -28,7 +31,7 @@ class LoadConfig:
         rasa_instances: Rasa servers behind nginx (telegram target; 1: no nginx).
     """
 
-    citizens: int
+    citizens: int | None
     duration_s: float | None
     conversations: int | None
     think: ThinkTime
@@ -44,14 +47,13 @@ class LoadConfig:
     def command(self) -> str:
         """The command line that reproduces this run."""
         parts = [".venv-app/bin/python -m bench.load"]
+        citizens = "auto" if self.citizens is None else self.citizens
         if self.quick:
             parts.append("--quick")
         elif self.conversations is not None:
-            parts.append(
-                f"--conversations {self.conversations} --citizens {self.citizens}"
-            )
+            parts.append(f"--conversations {self.conversations} --citizens {citizens}")
         else:
-            parts.append(f"--duration {self.duration_s:g} --citizens {self.citizens}")
+            parts.append(f"--duration {self.duration_s:g} --citizens {citizens}")
         if self.reference != "default":
             parts.append(f"--reference {self.reference or 'none'}")
         if self.target != "rest":
@@ -74,12 +76,25 @@ class LoadConfig:
         """
         closed = len(self.levels) * self.level_s * 40
         pace = max(self.think.low_s + self.think.high_s, 0.2) / 2
+        crowd = AUTO_CITIZENS_AT_MOST if self.citizens is None else self.citizens
         if self.duration_s is not None:
-            paced = self.citizens * self.duration_s / pace
+            paced = crowd * self.duration_s / pace
         else:
             paced = (self.conversations or 0) * 6
         conversations = (closed + paced) / 3
         return int(conversations * 0.15 * 1.3) + 20
+
+
+def _citizens(text: str) -> int | None:
+    if text == "auto":
+        return None
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError("a positive number of citizens, or auto")
+    return count
 
 
 def _levels(text: str) -> tuple[int, ...]:
@@ -97,7 +112,12 @@ def parse_args(argv: list[str] | None = None) -> LoadConfig:
     )
     parser.add_argument("--duration", type=float, default=300.0, help="seconds")
     parser.add_argument("--conversations", type=int, help="instead of --duration")
-    parser.add_argument("--citizens", type=int, default=40)
+    parser.add_argument(
+        "--citizens",
+        type=_citizens,
+        default=40,
+        help="a number, or auto: enough to offer 65%% of stock Rasa's measured maximum",
+    )
     parser.add_argument("--think-min", type=float, default=0.5, help="seconds")
     parser.add_argument("--think-max", type=float, default=1.5, help="seconds")
     parser.add_argument("--levels", type=_levels, default=(1, 4, 16))
@@ -132,6 +152,8 @@ def parse_args(argv: list[str] | None = None) -> LoadConfig:
     args = parser.parse_args(argv)
     if args.think_min < 0 or args.think_max < args.think_min:
         parser.error("need 0 <= --think-min <= --think-max")
+    if args.citizens is None and args.reference == "none" and not args.quick:
+        parser.error("--citizens auto is sized from stock Rasa: drop --reference none")
     if args.rasa_instances != 1 and args.target != "telegram":
         parser.error("--rasa-instances applies to --target telegram")
     if args.quick:

@@ -24,6 +24,7 @@ from bench.load.sandbox_state import (
     check_final_state,
     take_snapshot,
 )
+from bench.load.sizing import CrowdSize, crowd_size
 from bench.load.stats import PhaseStats, phase_stats
 from bench.load.targets import Target, rest_target
 from bench.load.telegram import telegram_target
@@ -57,6 +58,7 @@ class Figures:
     errands: dict[str, tuple[int, int]] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
     strays: int = 0  # asynchronous channels: messages that came between turns
+    crowd: CrowdSize | None = None  # how ``--citizens auto`` sized the crowd
 
     def clean(self) -> bool:
         """Every conversation went as scripted and the sandbox state is exact."""
@@ -65,21 +67,24 @@ class Figures:
 
 
 OpenTarget = Callable[[], AbstractAsyncContextManager[Target]]
+# A phase that depends on what the phases before it measured.
+LaterPhase = Callable[[list[PhaseResult]], Phase]
 
 
 async def _phases(
     open_target: OpenTarget,
     source: ScriptSource,
-    phases: list[Phase],
+    phases: list[Phase | LaterPhase],
     seed: int,
     pids: dict[str, int],
 ) -> list[PhaseResult]:
     # Sessions (and the Bot API stand-in) must be created inside the running loop.
     browser = Browser()
-    results = []
+    results: list[PhaseResult] = []
     try:
         async with open_target() as target:
-            for phase in phases:
+            for planned in phases:
+                phase = planned if isinstance(planned, Phase) else planned(results)
                 before = cpu_readings(pids)
                 strays = getattr(target, "strays", 0)
                 result = await run_phase(target, source, phase, seed, browser)
@@ -162,6 +167,32 @@ def build_world(admin: AdminClient, vehicles: int) -> World:
     )
 
 
+def _citizens_phase(
+    config: LoadConfig, figures: Figures, done: list[PhaseResult]
+) -> Phase:
+    """The think-time phase; ``--citizens auto`` sizes it from the figures so far."""
+    citizens = config.citizens
+    if citizens is None:
+        turns = {
+            r.phase.concurrency: phase_stats(r).mean_ms
+            for r in done
+            if r.phase.name.startswith("loop")
+        }
+        figures.crowd = crowd_size(
+            max((s.rate for s in figures.reference.values()), default=0.0),
+            config.think,
+            {level: ms for level, ms in turns.items() if ms == ms},  # not NaN
+        )
+        citizens = figures.crowd.citizens
+    return Phase(
+        "citizens",
+        citizens,
+        duration_s=config.duration_s,
+        conversations=config.conversations,
+        think=config.think,
+    )
+
+
 def measure_ours(config: LoadConfig, work: Path, figures: Figures) -> None:
     """Start the stack, run warm-up, closed-loop levels and citizens; check everything."""
     work.mkdir(parents=True, exist_ok=True)
@@ -190,22 +221,18 @@ def measure_ours(config: LoadConfig, work: Path, figures: Figures) -> None:
         world = build_world(admin, config.vehicles_needed())
         before = take_snapshot(admin)
         mix = CitizenMix(world)
-        citizens = Phase(
-            "citizens",
-            config.citizens,
-            duration_s=config.duration_s,
-            conversations=config.conversations,
-            think=config.think,
-        )
-        phases = [Phase("warmup", 1, conversations=WARMUP_CONVERSATIONS)]
-        phases += [*_closed_loop(config), citizens]
+        phases: list[Phase | LaterPhase] = [
+            Phase("warmup", 1, conversations=WARMUP_CONVERSATIONS),
+            *_closed_loop(config),
+            lambda done: _citizens_phase(config, figures, done),
+        ]
         results = event_loop.run(_phases(open_target, mix, phases, config.seed, pids))
         after = take_snapshot(admin)
     finally:
         stop()
-    for phase, result in zip(phases, results, strict=True):
-        if phase.name.startswith("loop"):
-            figures.ours[phase.concurrency] = phase_stats(result)
+    for result in results:
+        if result.phase.name.startswith("loop"):
+            figures.ours[result.phase.concurrency] = phase_stats(result)
     figures.citizens = phase_stats(results[-1])
     figures.strays = sum(r.strays for r in results)
     everything = [t for r in results for t in r.transcripts]

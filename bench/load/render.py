@@ -232,6 +232,7 @@ def render(figures: Figures) -> str:
         "",
         f"Citizens with think time, {bounded}, seed {config.seed}:",
         "",
+        *([figures.crowd.describe(), ""] if figures.crowd else []),
         *_citizens_table(figures),
         "",
     ]

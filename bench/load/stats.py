@@ -40,6 +40,7 @@ class PhaseStats:
     p99_ms: float
     conversations: int
     cpu_ms: dict[str, float] = field(default_factory=dict)
+    mean_ms: float = math.nan
 
 
 def phase_stats(result: PhaseResult) -> PhaseStats:
@@ -68,4 +69,5 @@ def phase_stats(result: PhaseResult) -> PhaseStats:
         p99_ms=percentile(latencies, 0.99),
         conversations=len(result.transcripts),
         cpu_ms=cpu_ms,
+        mean_ms=sum(latencies) / len(latencies) if latencies else math.nan,
     )
