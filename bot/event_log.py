@@ -29,7 +29,7 @@ from typing import Any
 import structlog
 from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
-from sqlalchemy import MetaData, Table, create_engine
+from sqlalchemy import MetaData, Table, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -37,6 +37,7 @@ from sqlalchemy.exc import (
     IntegrityError,
     NoSuchTableError,
 )
+from sqlalchemy.pool import SingletonThreadPool
 
 from bot.event_masking import channel_of, mask_event, pseudonym, to_row
 from bot.privacy import scrub
@@ -73,18 +74,25 @@ class _Sink:
         self.shown = parsed.render_as_string(hide_password=True)
         self._sqlite_file: Path | None = None
         args: dict[str, Any] = {}
-        if parsed.drivername.startswith("sqlite"):
+        options: dict[str, Any] = {}
+        sqlite = parsed.drivername.startswith("sqlite")
+        if sqlite:
             if parsed.database and parsed.database != ":memory:":
                 self._sqlite_file = Path(parsed.database)
             args["timeout"] = busy_timeout_s
+            # SQLAlchemy 1.4 opens and closes a SQLite file per transaction
+            # (NullPool); the writer thread keeps its one connection instead.
+            options["poolclass"] = SingletonThreadPool
         else:
             args["connect_timeout"] = max(1, int(busy_timeout_s))
         try:
             self._engine: Engine = create_engine(
-                parsed, connect_args=args, pool_pre_ping=True, future=True
+                parsed, connect_args=args, pool_pre_ping=True, future=True, **options
             )
         except (ArgumentError, ImportError) as exc:
             raise ValueError(f"conversation log: no driver for {self.shown}") from exc
+        if sqlite:
+            event.listen(self._engine, "connect", _sync_normally)
         self._table: Table | None = None
 
     def check(self) -> None:
@@ -117,6 +125,15 @@ class _Sink:
 
     def dispose(self) -> None:
         self._engine.dispose()
+
+
+def _sync_normally(dbapi_connection: Any, _record: Any) -> None:
+    """The console's setting (WAL, ``review/logdb``): a commit does not wait
+    for the disk; an application crash loses nothing, a power cut at most
+    the last batches."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def _describe(exc: Exception) -> str:
