@@ -37,7 +37,7 @@ from sqlalchemy.exc import (
     IntegrityError,
     NoSuchTableError,
 )
-from sqlalchemy.pool import SingletonThreadPool
+from sqlalchemy.pool import QueuePool
 
 from bot.event_masking import channel_of, mask_event, pseudonym, to_row
 from bot.privacy import scrub
@@ -81,8 +81,12 @@ class _Sink:
                 self._sqlite_file = Path(parsed.database)
             args["timeout"] = busy_timeout_s
             # SQLAlchemy 1.4 opens and closes a SQLite file per transaction
-            # (NullPool); the writer thread keeps its one connection instead.
-            options["poolclass"] = SingletonThreadPool
+            # (NullPool); a pool keeps the connection. It is checked once from
+            # Rasa's executor and then used by the writer thread, one thread
+            # at a time, and closed by whichever disposes of the engine.
+            args["check_same_thread"] = False
+            options["poolclass"] = QueuePool
+            options["pool_size"] = 1
         else:
             args["connect_timeout"] = max(1, int(busy_timeout_s))
         try:

@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import re
 import shutil
 import sqlite3
@@ -36,6 +37,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
+from sqlalchemy import event as sqlalchemy_event
 
 from bot.event_log import ConversationLogBroker, channel_of, mask_event, pseudonym
 from bot.event_masking import to_row
@@ -440,6 +442,31 @@ async def test_endpoints_yml_configures_the_broker(
     broker.publish({"sender_id": SENDER, **SessionStarted().as_dict()})
     await broker.close()
     assert [r["event_type"] for r in rows(log_db)] == ["session_started"]
+
+
+async def test_the_sqlite_connection_is_kept_and_closed_cleanly(
+    log_db: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("ACTION_SERVER_URL", "http://127.0.0.1:1/webhook")
+    monkeypatch.setenv("CONVERSATION_LOG_URL", f"sqlite:///{log_db}")
+    monkeypatch.setenv("CONVERSATION_LOG_PSEUDONYM_KEY", KEY)
+    endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "bot" / "endpoints.yml"))
+    connects = []
+    # As Rasa starts it: the table is checked from an executor thread, rows are
+    # written from the writer thread, close disposes from yet another thread.
+    broker = await EventBroker.create(endpoints.event_broker)
+    assert isinstance(broker, ConversationLogBroker)
+    sqlalchemy_event.listen(
+        broker._sink._engine, "connect", lambda *_: connects.append(1)
+    )
+    for n in range(3):
+        broker.publish({"sender_id": SENDER, **BotUttered(f"第{n}条").as_dict()})
+        wait_for_rows(log_db, n + 1)
+    with caplog.at_level(logging.ERROR):
+        await broker.close()
+    assert len(rows(log_db)) == 3
+    assert len(connects) <= 1  # one connection for every batch, not one each
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 def test_sender_ids_become_keyed_pseudonyms() -> None:
