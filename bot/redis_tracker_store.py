@@ -36,9 +36,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
-from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import RedisTrackerStore
 from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.conversation import Dialogue
@@ -118,9 +117,6 @@ class LeanRedisTrackerStore(RedisTrackerStore):
         db: int = 0,
         username: str | None = None,
         password: str | None = None,
-        event_broker: EventBroker | None = None,
-        record_exp: float | None = None,
-        key_prefix: str | None = None,
         use_ssl: bool = False,
         ssl_keyfile: str | None = None,
         ssl_certfile: str | None = None,
@@ -128,34 +124,19 @@ class LeanRedisTrackerStore(RedisTrackerStore):
         **kwargs: Any,
     ) -> None:
         """Rasa's parameters and keys; an asynchronous client beside Rasa's."""
-        super().__init__(
-            domain,
-            host=host,
-            port=port,
-            db=db,
-            username=username,
-            password=password,
-            event_broker=event_broker,
-            record_exp=record_exp,
-            key_prefix=key_prefix,
-            use_ssl=use_ssl,
-            ssl_keyfile=ssl_keyfile,
-            ssl_certfile=ssl_certfile,
-            ssl_ca_certs=ssl_ca_certs,
-            **kwargs,
-        )
-        self._clients = LoopClients(
-            host=host,
-            port=port,
-            db=db,
-            username=username,
-            password=password,
-            ssl=use_ssl,
-            ssl_keyfile=ssl_keyfile,
-            ssl_certfile=ssl_certfile,
-            ssl_ca_certs=ssl_ca_certs,
-            decode_responses=True,
-        )
+        connection: dict[str, Any] = {
+            "host": host,
+            "port": port,
+            "db": db,
+            "username": username,
+            "password": password,
+            "ssl_keyfile": ssl_keyfile,
+            "ssl_certfile": ssl_certfile,
+            "ssl_ca_certs": ssl_ca_certs,
+        }
+        # event_broker, record_exp, key_prefix, …: Rasa's, through kwargs.
+        super().__init__(domain, use_ssl=use_ssl, **connection, **kwargs)
+        self._clients = LoopClients(ssl=use_ssl, decode_responses=True, **connection)
 
     async def _retrieve(
         self, sender_id: str, fetch_all_sessions: bool
@@ -170,7 +151,7 @@ class LeanRedisTrackerStore(RedisTrackerStore):
     async def keys(self) -> Iterable[str]:
         """Rasa's ``keys`` (every stored key with the prefix), without blocking."""
         keys = await self._clients.get().keys(self.key_prefix + "*")
-        return [str(key) for key in keys]  # str already: decode_responses
+        return cast(list[str], keys)  # str: the client decodes responses
 
     async def aclose(self) -> None:
         """Closes the running loop's connections (and Rasa's client)."""

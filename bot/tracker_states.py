@@ -21,11 +21,12 @@ Applied by ``bot.rasa_runtime.apply()``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.fast_json import canonical
 
 _KEPT = "_govbot_past_states"
 _replay = DialogueStateTracker.past_states
@@ -55,8 +56,12 @@ def past_states(
         kept = (len(events), last, {})
         self.__dict__[_KEPT] = kept
     table: dict[tuple[Any, ...], tuple[Domain, list[State]]] = kept[2]
-    rules = json.dumps(rule_only_data, sort_keys=True, default=str)
-    key = (id(domain), omit_unset_slots, ignore_rule_only_turns, rules)
+    key = (
+        id(domain),
+        omit_unset_slots,
+        ignore_rule_only_turns,
+        canonical(rule_only_data),
+    )
     found = table.get(key)
     if found is None or found[0] is not domain:
         states = _replay(

@@ -25,7 +25,7 @@ from bench.load.sandbox_state import (
     take_snapshot,
 )
 from bench.load.sizing import CrowdSize, crowd_size
-from bench.load.stats import PhaseStats, phase_stats
+from bench.load.stats import PhaseStats, max_rate, phase_stats
 from bench.load.targets import Target, rest_target
 from bench.load.telegram import telegram_target
 from bench.load.world import Counter as IdCounter
@@ -178,11 +178,7 @@ def _citizens_phase(
             for r in done
             if r.phase.name.startswith("loop")
         }
-        figures.crowd = crowd_size(
-            max((s.rate for s in figures.reference.values()), default=0.0),
-            config.think,
-            {level: ms for level, ms in turns.items() if ms == ms},  # not NaN
-        )
+        figures.crowd = crowd_size(max_rate(figures.reference), config.think, turns)
         citizens = figures.crowd.citizens
     return Phase(
         "citizens",

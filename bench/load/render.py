@@ -10,7 +10,7 @@ from bench.load.config import LoadConfig
 from bench.load.cpu import GENERATOR
 from bench.load.measure import Figures
 from bench.load.reference import DESCRIPTIONS
-from bench.load.stats import PhaseStats
+from bench.load.stats import PhaseStats, max_rate
 
 # Issue 6 targets for the full assistant with citizens thinking between turns.
 TARGET_SHARE = 0.60
@@ -31,10 +31,6 @@ def _ratio(ours: float, theirs: float) -> str:
         if not theirs or math.isnan(theirs) or math.isnan(ours)
         else f"{ours / theirs:.2f}×"
     )
-
-
-def _max_rate(stats: dict[int, PhaseStats]) -> float:
-    return max((s.rate for s in stats.values()), default=math.nan)
 
 
 def _checks_line(checks: CheckSummary) -> str:
@@ -72,7 +68,7 @@ def _citizens_table(figures: Figures) -> list[str]:
     run = figures.citizens
     if run is None:
         return []
-    ref_max = _max_rate(figures.reference)
+    ref_max = max_rate(figures.reference)
     share = run.rate / ref_max if figures.reference and ref_max else math.nan
     met = (
         "–"
@@ -202,8 +198,8 @@ def render(figures: Figures) -> str:
         if config.duration_s is not None
         else f"{config.conversations} conversations"
     )
-    ref_max = _max_rate(figures.reference)
-    ours_max = _max_rate(figures.ours)
+    ref_max = max_rate(figures.reference)
+    ours_max = max_rate(figures.ours)
     title = "" if config.target == "rest" else f" ({config.target})"
     if config.rasa_instances > 1:
         title = (

@@ -53,11 +53,16 @@ def crowd_size(
 ) -> CrowdSize:
     """Citizens offering ``share`` of ``stock_max_rate`` at the measured pace.
 
+    Levels where no turn was answered (a NaN mean) are left out.
+
     Raises:
         ValueError: No stock rate or no govbot level was measured.
     """
-    if not stock_max_rate > 0:
+    if not stock_max_rate > 0:  # also NaN: nothing measured
         raise ValueError("--citizens auto needs stock Rasa's maximum rate")
+    turn_mean_ms_by_level = {
+        level: ms for level, ms in turn_mean_ms_by_level.items() if not math.isnan(ms)
+    }
     if not turn_mean_ms_by_level:
         raise ValueError("--citizens auto needs a closed-loop level of govbot")
     level = min(turn_mean_ms_by_level, key=lambda n: (abs(n - MODERATE_LEVEL), n))

@@ -71,3 +71,8 @@ def phase_stats(result: PhaseResult) -> PhaseStats:
         cpu_ms=cpu_ms,
         mean_ms=sum(latencies) / len(latencies) if latencies else math.nan,
     )
+
+
+def max_rate(stats: dict[int, PhaseStats]) -> float:
+    """The highest rate of the phases (NaN when none ran)."""
+    return max((s.rate for s in stats.values()), default=math.nan)

@@ -12,6 +12,7 @@ from bench.load.render import render
 from bench.load.runner import Phase, PhaseResult, ThinkTime
 from bench.load.sizing import AUTO_SHARE, crowd_size
 from tests.bench.helpers import ASK, BOOKED, BOOKING, transcript
+from tests.bench.test_load_report import stats
 
 
 def test_the_crowd_offers_the_share_at_think_time_plus_a_moderate_turn() -> None:
@@ -37,8 +38,12 @@ def test_a_faster_reference_or_slower_turns_need_more_citizens() -> None:
 def test_auto_needs_both_figures() -> None:
     with pytest.raises(ValueError, match="stock"):
         crowd_size(0.0, ThinkTime(0.5, 1.5), {4: 50.0})
+    with pytest.raises(ValueError, match="stock"):
+        crowd_size(math.nan, ThinkTime(0.5, 1.5), {4: 50.0})
     with pytest.raises(ValueError, match="closed-loop"):
         crowd_size(70.0, ThinkTime(0.5, 1.5), {})
+    with pytest.raises(ValueError, match="closed-loop"):
+        crowd_size(70.0, ThinkTime(0.5, 1.5), {4: math.nan})
 
 
 def test_the_command_line_takes_auto_and_says_it() -> None:
@@ -56,8 +61,6 @@ def test_the_command_line_takes_auto_and_says_it() -> None:
 def test_the_phase_is_sized_from_the_levels_measured_before_it() -> None:
     config = parse_args(["--citizens", "auto", "--levels", "1,4"])
     figures = Figures(config)
-    from tests.bench.test_load_report import stats
-
     figures.reference = {1: stats(1, 60.0, 14.0), 4: stats(4, 80.0, 50.0)}
     # Govbot's level 4: turns of 50 ms (one booking turn each, inside the window).
     talk = transcript(BOOKING, [[ASK], [BOOKED]])
